@@ -1,0 +1,27 @@
+"""dmprofile: how dark matter is distributed in a galaxy.
+
+Neural simulation-based inference and classical dynamical methods, side by side.
+``import dmprofile`` is light: subpackages and the heavy optional dependencies
+(TensorFlow/Keras, matplotlib, dask) are imported only when used.
+"""
+
+import importlib
+
+from ._version import __version__
+from .exceptions import DMProfileWarning
+
+__all__ = ["__version__", "DMProfileWarning", "profiles", "kinematics", "observe", "simulate",
+           "nets", "classical", "datasets"]
+
+_SUBPACKAGES = {"profiles", "kinematics", "observe", "simulate", "nets", "classical", "datasets"}
+
+
+def __getattr__(name):
+    if name in _SUBPACKAGES:
+        return importlib.import_module(f"{__name__}.{name}")
+    msg = f"module 'dmprofile' has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+def __dir__():
+    return sorted(set(globals()) | _SUBPACKAGES)

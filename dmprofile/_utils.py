@@ -1,0 +1,129 @@
+"""Private helpers shared by the subpackages: unit checks, constants, atomic writes."""
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+from astropy import constants as const
+from astropy import units as u
+
+__all__ = []
+
+#: Gravitational constant in kpc (km/s)^2 / Msun, the internal unit system of dmprofile.
+G_KPC = const.G.to_value(u.kpc * u.km**2 / u.s**2 / u.Msun)
+
+#: Internal units: lengths in kpc, velocities in km/s, masses in Msun.
+LENGTH = u.kpc
+VELOCITY = u.km / u.s
+MASS = u.Msun
+DENSITY = u.Msun / u.kpc**3
+
+
+def as_value(value, unit, name, *, scalar=False, positive=False, allow_zero=True):
+    """Convert a Quantity argument to a float (array) in ``unit``.
+
+    Parameters
+    ----------
+    value : `~astropy.units.Quantity`
+        The user input.
+    unit : `~astropy.units.UnitBase`
+        The unit to convert to; its physical type is the one expected.
+    name : str
+        The argument name, used in error messages.
+    scalar : bool
+        Require a scalar.
+    positive : bool
+        Require values > 0 (or >= 0 when ``allow_zero``).
+
+    Raises
+    ------
+    TypeError
+        If ``value`` is not a Quantity (bare numbers are never given a unit).
+    astropy.units.UnitTypeError
+        If the physical type is wrong.
+    ValueError
+        If the value is not finite, not scalar or not positive as required.
+    """
+    unit = u.Unit(unit)
+    if not isinstance(value, u.Quantity):
+        msg = (f"argument '{name}' must be an astropy Quantity with {unit.physical_type} units "
+               f"(e.g. {unit}), got {type(value).__name__} {value!r}")
+        raise TypeError(msg)
+    try:
+        out = value.to_value(unit)
+    except u.UnitConversionError:
+        msg = (f"argument '{name}' must have {unit.physical_type} units (e.g. {unit}), "
+               f"got {value.unit!s} ({value.unit.physical_type})")
+        raise u.UnitTypeError(msg) from None
+    out = np.asarray(out, dtype=float)
+    if scalar and out.ndim != 0:
+        msg = f"argument '{name}' must be a scalar, got shape {out.shape}"
+        raise ValueError(msg)
+    if not np.all(np.isfinite(out)):
+        msg = f"argument '{name}' must be finite, got {value!r}"
+        raise ValueError(msg)
+    if positive:
+        bad = out < 0 if allow_zero else out <= 0
+        if np.any(bad):
+            relation = ">= 0" if allow_zero else "> 0"
+            msg = f"argument '{name}' must be {relation}, got {value!r}"
+            raise ValueError(msg)
+    return float(out) if scalar else out
+
+
+def as_dimensionless(value, name, *, scalar=True):
+    """Accept a plain number or a dimensionless Quantity; return a float (array)."""
+    if isinstance(value, u.Quantity):
+        try:
+            value = value.to_value(u.dimensionless_unscaled)
+        except u.UnitConversionError:
+            msg = f"argument '{name}' must be dimensionless, got {value.unit!s}"
+            raise u.UnitTypeError(msg) from None
+    out = np.asarray(value, dtype=float)
+    if scalar and out.ndim != 0:
+        msg = f"argument '{name}' must be a scalar, got shape {out.shape}"
+        raise ValueError(msg)
+    if not np.all(np.isfinite(out)):
+        msg = f"argument '{name}' must be finite, got {value!r}"
+        raise ValueError(msg)
+    return float(out) if scalar else out
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+    """Yield a temporary path beside ``path``; move it into place only on success.
+
+    Readers never see a half-written file: the data is written to a temporary file in the
+    same directory and renamed with `os.replace`, which is atomic on POSIX file systems.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp = Path(tmp)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+def atomic_write_text(path, text):
+    """Write ``text`` to ``path`` atomically."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
+
+
+def require(module, extra):
+    """Import an optional dependency or raise ImportError naming the extra to install."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        msg = (f"this feature needs the optional dependency '{module}'; "
+               f'install it with: pip install "dmprofile[{extra}]"')
+        raise ImportError(msg) from exc

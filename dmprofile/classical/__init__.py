@@ -1,0 +1,3 @@
+"""dmprofile.classical (under construction)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""dmprofile.datasets (under construction)."""
+
+__all__ = []

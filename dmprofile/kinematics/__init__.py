@@ -1,0 +1,3 @@
+"""dmprofile.kinematics (under construction)."""
+
+__all__ = []

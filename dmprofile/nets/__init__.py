@@ -1,0 +1,3 @@
+"""dmprofile.nets (under construction)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""dmprofile.observe (under construction)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""dmprofile.simulate (under construction)."""
+
+__all__ = []
