@@ -31,6 +31,7 @@ class NFW(DensityProfile):
     -1.161
     """
 
+    family = "nfw"
     _parameters = ("rho_s", "r_s")
     _units = {"rho_s": DENSITY, "r_s": LENGTH}
 

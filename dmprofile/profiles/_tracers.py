@@ -23,6 +23,7 @@ class Plummer(DensityProfile):
         Total mass (default 1 Msun: a tracer only needs its shape).
     """
 
+    family = "plummer"
     _parameters = ("a", "mass")
     _units = {"a": LENGTH, "mass": MASS}
 

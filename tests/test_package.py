@@ -1,0 +1,100 @@
+"""Package-level behaviour: light imports, the command line, shared helpers."""
+
+import subprocess
+import sys
+import warnings
+
+import numpy as np
+import pytest
+from astropy import units as u
+from astropy.utils.exceptions import AstropyUserWarning
+
+import dmprofile
+from dmprofile import _utils
+from dmprofile.cli import main
+
+
+@pytest.mark.parametrize("module", ["dmprofile", "dmprofile.profiles", "dmprofile.kinematics",
+                                    "dmprofile.simulate", "dmprofile.observe", "dmprofile.classical",
+                                    "dmprofile.datasets", "dmprofile.nets", "dmprofile.results"])
+def test_import_does_not_load_tensorflow(module):
+    code = (f"import sys, {module}; "
+            "heavy = [m for m in ('tensorflow', 'keras', 'matplotlib', 'dask') if m in sys.modules]; "
+            "print(','.join(heavy))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
+def test_version_and_warning_class():
+    assert isinstance(dmprofile.__version__, str)
+    assert issubclass(dmprofile.DMProfileWarning, AstropyUserWarning)
+
+
+def test_unknown_attribute():
+    with pytest.raises(AttributeError, match="no attribute 'nonsense'"):
+        dmprofile.nonsense  # noqa: B018
+
+
+def test_cli_help_and_version(capsys):
+    assert main([]) == 2
+    assert "usage: dmprofile" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0
+    assert dmprofile.__version__ in capsys.readouterr().out
+
+
+def test_cli_as_module():
+    out = subprocess.run([sys.executable, "-m", "dmprofile", "--version"], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.startswith("dmprofile ")
+
+
+class TestAsValue:
+    def test_converts(self):
+        assert _utils.as_value(1500 * u.pc, u.kpc, "r") == pytest.approx(1.5)
+        np.testing.assert_allclose(_utils.as_value([1, 2] * u.kpc, u.kpc, "r"), [1, 2])
+
+    def test_bare_number_rejected(self):
+        with pytest.raises(TypeError, match="argument 'r' must be an astropy Quantity"):
+            _utils.as_value(1.0, u.kpc, "r")
+
+    def test_wrong_physical_type(self):
+        with pytest.raises(u.UnitTypeError, match="argument 'r' must have length units"):
+            _utils.as_value(1.0 * u.s, u.kpc, "r")
+
+    @pytest.mark.parametrize(("value", "kwargs", "match"), [
+        ([1, 2] * u.kpc, {"scalar": True}, "must be a scalar"),
+        (np.nan * u.kpc, {}, "must be finite"),
+        (-1 * u.kpc, {"positive": True}, "must be >= 0"),
+        (0 * u.kpc, {"positive": True, "allow_zero": False}, "must be > 0"),
+    ])
+    def test_value_checks(self, value, kwargs, match):
+        with pytest.raises(ValueError, match=match):
+            _utils.as_value(value, u.kpc, "r", **kwargs)
+
+    def test_dimensionless(self):
+        assert _utils.as_dimensionless(0.5, "n") == 0.5
+        assert _utils.as_dimensionless(50 * u.percent, "n") == 0.5
+        with pytest.raises(u.UnitTypeError, match="'n' must be dimensionless"):
+            _utils.as_dimensionless(1 * u.kpc, "n")
+
+
+def test_atomic_path_success_and_failure(tmp_path):
+    target = tmp_path / "sub" / "file.txt"
+    _utils.atomic_write_text(target, "hello")
+    assert target.read_text() == "hello"
+    with pytest.raises(RuntimeError), _utils.atomic_path(target) as tmp:
+        tmp.write_text("half-written")
+        raise RuntimeError("interrupted")
+    # the old content survives and no temporary file is left behind
+    assert target.read_text() == "hello"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["file.txt"]
+
+
+def test_require_names_the_extra():
+    with pytest.raises(ImportError, match=r'pip install "dmprofile\[nets\]"'):
+        _utils.require("a_module_that_does_not_exist", "nets")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert _utils.require("json", "core").dumps([]) == "[]"
