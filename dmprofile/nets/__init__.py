@@ -1,3 +1,42 @@
-"""dmprofile.nets (under construction)."""
+"""Neural inference of the inner dark-matter slope: the mixture-density CNN.
 
-__all__ = []
+The network (after Expósito-Márquez et al. 2022) reads the two phase-space images of a dwarf
+galaxy (`dmprofile.kinematics.phase_space_images`) and predicts a two-component Gaussian mixture
+over the logarithmic slope gamma_150 of the dark-matter density at 150 pc. Monte-Carlo dropout
+gives the epistemic uncertainty.
+
+Importing this subpackage is light: Keras and TensorFlow are imported only when a function that
+needs them is called (``pip install "dmprofile[nets]"``).
+"""
+
+import importlib
+
+__all__ = ["build_mdcnn", "mixture_nll", "MCDropout", "MixtureHead", "SelectChannel",
+           "train_slope", "split_by_galaxy", "evaluate_slope", "load_model", "SlopeModel",
+           "MixturePasses"]
+
+_LOCATIONS = {
+    "build_mdcnn": "_architectures",
+    "mixture_nll": "_losses",
+    "MCDropout": "_layers",
+    "MixtureHead": "_layers",
+    "SelectChannel": "_layers",
+    "train_slope": "_training",
+    "split_by_galaxy": "_training",
+    "evaluate_slope": "_evaluation",
+    "load_model": "_io",
+    "SlopeModel": "_io",
+    "MixturePasses": "_io",
+}
+
+
+def __getattr__(name):
+    if name in _LOCATIONS:
+        module = importlib.import_module(f"{__name__}.{_LOCATIONS[name]}")
+        return getattr(module, name)
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

@@ -8,6 +8,16 @@ from ._base import DensityProfile, _default_H0, critical_density
 __all__ = ["NFW"]
 
 
+def _mu(x):
+    """ln(1+x) - x/(1+x), with a series below x = 1e-3 to avoid cancellation."""
+    x = np.asarray(x, dtype=float)
+    small = x < 1e-3
+    xs = np.where(small, x, 0.0)
+    series = xs**2 * (0.5 - xs * (2.0 / 3.0 - xs * (0.75 - xs * 0.8)))
+    xl = np.where(small, 1.0, x)
+    return np.where(small, series, np.log1p(xl) - xl / (1 + xl))
+
+
 class NFW(DensityProfile):
     r"""Navarro, Frenk & White (1997) profile.
 
@@ -69,7 +79,7 @@ class NFW(DensityProfile):
 
     def _enclosed_mass(self, r):
         x = np.asarray(r, dtype=float) / self._r_s
-        return 4 * np.pi * self._rho_s * self._r_s**3 * (np.log1p(x) - x / (1 + x))
+        return 4 * np.pi * self._rho_s * self._r_s**3 * _mu(x)
 
     def _log_slope(self, r):
         x = np.asarray(r, dtype=float) / self._r_s
