@@ -12,7 +12,7 @@ needs them is called (``pip install "dmprofile[nets]"``).
 import importlib
 
 __all__ = ["build_mdcnn", "mixture_nll", "MCDropout", "MixtureHead", "SelectChannel",
-           "train_slope", "split_by_galaxy", "evaluate_slope", "load_model", "SlopeModel",
+           "train_slope", "split_by_galaxy", "augment_images", "evaluate_slope", "load_model", "SlopeModel",
            "MixturePasses"]
 
 _LOCATIONS = {
@@ -23,6 +23,7 @@ _LOCATIONS = {
     "SelectChannel": "_layers",
     "train_slope": "_training",
     "split_by_galaxy": "_training",
+    "augment_images": "_training",
     "evaluate_slope": "_evaluation",
     "load_model": "_io",
     "SlopeModel": "_io",

@@ -1,0 +1,150 @@
+"""Training: galaxy-level split, checkpoints and resume, model card, early stopping."""
+
+import json
+
+import numpy as np
+import pytest
+
+pytest.importorskip("keras")
+
+from dmprofile.nets import _training, load_model, split_by_galaxy, train_slope  # noqa: E402
+
+from nets_toys import TINY, TRAIN_KWARGS  # noqa: E402
+
+
+class TestSplitByGalaxy:
+    ids = np.repeat(np.arange(100, 150), 4)  # 50 galaxies, 4 projections each
+
+    @pytest.mark.parametrize(("val", "test"), [(0.1, 0.1), (0.2, 0.3), (0.0, 0.25), (0.01, 0.01)])
+    def test_disjoint_and_complete(self, val, test):
+        split = split_by_galaxy(self.ids, val_fraction=val, test_fraction=test, seed=3)
+        sets = [set(split[k].tolist()) for k in ("train", "validation", "test")]
+        assert sum(len(s) for s in sets) == 50
+        assert set.union(*sets) == set(self.ids.tolist())
+        assert not (sets[0] & sets[1] or sets[0] & sets[2] or sets[1] & sets[2])
+        assert len(sets[2]) == max(1, round(test * 50))
+        assert len(sets[1]) == (max(1, round(val * 50)) if val else 0)
+
+    def test_deterministic_from_seed(self):
+        a = split_by_galaxy(self.ids, seed=1)
+        b = split_by_galaxy(self.ids[::-1], seed=1)  # row order does not matter
+        c = split_by_galaxy(self.ids, seed=2)
+        for key in a:
+            np.testing.assert_array_equal(a[key], b[key])
+        assert not np.array_equal(a["test"], c["test"])
+
+    @pytest.mark.parametrize(("val", "test", "match"), [
+        (1.0, 0.1, r"val_fraction must be in \[0, 1\)"),
+        (0.1, -0.1, r"test_fraction must be in \[0, 1\)"),
+        (0.5, 0.49, "at least one training galaxy"),
+    ])
+    def test_bad_fractions(self, val, test, match):
+        with pytest.raises(ValueError, match=match):
+            split_by_galaxy(np.arange(3), val_fraction=val, test_fraction=test)
+
+
+def test_augmentation_is_a_symmetry_of_each_image():
+    rng = np.random.default_rng(0)
+    base = rng.random((1, 2, 8, 8)).astype(np.float32)
+    batch = np.repeat(base, 400, axis=0)
+    out = _training.augment_images(batch, np.random.default_rng(1))
+    np.testing.assert_array_equal(batch, np.repeat(base, 400, axis=0))  # input untouched
+    np.testing.assert_allclose(out.sum(axis=(2, 3)), batch.sum(axis=(2, 3)), rtol=1e-6)
+    # image 0: exactly the 8 symmetries of the square of the original
+    square = [np.rot90(base[0, 0], k) for k in range(4)]
+    square += [m.T for m in square]
+    seen = {next(i for i, m in enumerate(square) if np.array_equal(m, o)) for o in out[:, 0]}
+    assert seen == set(range(8))
+    # image 1: unchanged or mirrored in velocity (second axis), about half each
+    mirrored = np.array([np.array_equal(o, base[0, 1, :, ::-1]) for o in out[:, 1]])
+    same = np.array([np.array_equal(o, base[0, 1]) for o in out[:, 1]])
+    assert np.all(mirrored | same) and 150 < mirrored.sum() < 250
+
+
+def test_training_writes_model_card_split_and_checkpoint(trained_model_dir, toy_suite):
+    names = {p.name for p in trained_model_dir.iterdir()}
+    assert {"model.keras", "model_card.json", "split.json", "checkpoints"} <= names
+    ckpt = {p.name for p in (trained_model_dir / "checkpoints").iterdir()}
+    assert "state.json" in ckpt and "epoch_0003.keras" in ckpt
+
+    card = json.loads((trained_model_dir / "model_card.json").read_text())
+    assert card["format"] == "dmprofile-slope-model"
+    assert card["suite"]["checksum"] == toy_suite.checksum
+    assert card["prior"] == toy_suite.manifest["prior"]
+    assert card["input"]["shape"] == [2, 16, 16]
+    assert card["output"]["n_components"] == 2
+    assert {"dmprofile", "keras", "tensorflow"} <= set(card["versions"])
+    assert card["training"]["epochs_run"] == 3
+    assert len(card["training"]["history"]) == 3
+    assert set(card["training_ranges"]) == {"n_stars", "r_half", "p98"}
+    assert card["metrics"]["validation"]["n_mocks"] == card["split"]["n_rows"]["validation"]
+    assert card["model_bytes"] == (trained_model_dir / "model.keras").stat().st_size
+
+    # the split is by galaxy: no galaxy_id in two splits, every galaxy somewhere
+    split = json.loads((trained_model_dir / "split.json").read_text())
+    sets = {k: set(split[k]) for k in ("train", "validation", "test")}
+    assert not (sets["train"] & sets["validation"] or sets["train"] & sets["test"]
+                or sets["validation"] & sets["test"])
+    assert set.union(*sets.values()) == set(toy_suite.truth["galaxy_id"])
+    assert card["split"]["n_galaxies"] == {k: len(v) for k, v in sets.items()}
+    gid = np.asarray(toy_suite.truth["galaxy_id"])
+    assert card["split"]["n_rows"]["test"] == np.isin(gid, list(sets["test"])).sum()
+
+    model = load_model(trained_model_dir)
+    assert model.card == card
+
+
+def test_resume_after_interruption_reaches_the_same_weights(trained_model_dir, toy_suite,
+                                                            tmp_path, monkeypatch, capsys):
+    out = tmp_path / "interrupted"
+    original = _training._write_state
+
+    def interrupt_after_first_epoch(ckpt_dir, state):
+        original(ckpt_dir, state)
+        if state["epoch"] == 1:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(_training, "_write_state", interrupt_after_first_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        train_slope(toy_suite, out, **TRAIN_KWARGS)
+    monkeypatch.undo()
+    assert not (out / "model.keras").exists()
+    state = json.loads((out / "checkpoints" / "state.json").read_text())
+    assert state["epoch"] == 1
+
+    resumed = train_slope(toy_suite, out, **{**TRAIN_KWARGS, "progress": True})
+    captured = capsys.readouterr()
+    assert "resuming from epoch 1" in captured.out + captured.err
+    reference = load_model(trained_model_dir)
+    assert resumed.card["training"]["epochs_run"] == 3
+    assert resumed.card["training"]["best_epoch"] == reference.card["training"]["best_epoch"]
+    assert resumed.card["split"] == reference.card["split"]
+    np.testing.assert_allclose(
+        [h["val_nll"] for h in resumed.card["training"]["history"]],
+        [h["val_nll"] for h in reference.card["training"]["history"]], rtol=1e-4)
+    for a, b in zip(resumed.keras_model.get_weights(), reference.keras_model.get_weights(),
+                    strict=True):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_checkpoint_of_another_run_is_refused(trained_model_dir, toy_suite):
+    with pytest.raises(ValueError, match="different training run .*seed"):
+        train_slope(toy_suite, trained_model_dir, **{**TRAIN_KWARGS, "seed": 1})
+
+
+def test_early_stopping(toy_suite, tmp_path):
+    # with a zero learning rate and no BatchNorm the validation NLL never improves
+    kwargs = {**TRAIN_KWARGS, "epochs": 10, "patience": 2, "learning_rate": 0.0,
+              "architecture": {**TINY, "batch_norm": False}}
+    model = train_slope(toy_suite, tmp_path / "m", **kwargs)
+    training = model.card["training"]
+    assert training["stopped_early"] is True
+    assert training["epochs_run"] == 3
+    assert training["best_epoch"] == 1
+
+
+def test_bad_suite_inputs(toy_suite, tmp_path):
+    with pytest.raises(TypeError, match="suite directory or a DwarfSuite"):
+        train_slope(object(), tmp_path)
+    with pytest.raises(ValueError, match="epochs, batch_size and patience must be >= 1"):
+        train_slope(toy_suite, tmp_path, epochs=0)
