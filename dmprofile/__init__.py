@@ -10,13 +10,18 @@ import importlib
 from ._version import __version__
 from .exceptions import DMProfileWarning
 
-__all__ = ["__version__", "DMProfileWarning", "profiles", "kinematics", "observe", "simulate",
+__all__ = ["__version__", "DMProfileWarning", "infer_slope", "profiles", "kinematics", "observe", "simulate",
            "nets", "classical", "datasets"]
 
 _SUBPACKAGES = {"profiles", "kinematics", "observe", "simulate", "nets", "classical", "datasets"}
 
 
+_FUNCTIONS = {"infer_slope": "dmprofile._infer"}
+
+
 def __getattr__(name):
+    if name in _FUNCTIONS:
+        return getattr(importlib.import_module(_FUNCTIONS[name]), name)
     if name in _SUBPACKAGES:
         return importlib.import_module(f"{__name__}.{name}")
     msg = f"module 'dmprofile' has no attribute {name!r}"
@@ -24,4 +29,4 @@ def __getattr__(name):
 
 
 def __dir__():
-    return sorted(set(globals()) | _SUBPACKAGES)
+    return sorted(set(globals()) | _SUBPACKAGES | set(_FUNCTIONS))

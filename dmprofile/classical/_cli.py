@@ -1,0 +1,90 @@
+"""The ``dmprofile jeans`` command.
+
+This module is imported by ``dmprofile --help``: it stays light, the analysis is imported inside
+the handler.
+"""
+
+import argparse
+
+__all__ = ["register"]
+
+
+def register(subparsers):
+    """Add ``dmprofile jeans FILE`` to the top-level subparsers."""
+    p = subparsers.add_parser(
+        "jeans", help="classical spherical Jeans analysis of a star catalogue",
+        description=("Read a star catalogue (FITS, ECSV, any format astropy reads; columns x, y "
+                     "or ra, dec, v_los, v_err, optional p_member; galaxy parameters in the "
+                     "table meta) and sample a spherical Jeans model with emcee. Prints the "
+                     "posterior of the dark-matter log-slope at 150 pc and a parameter summary."),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("file", metavar="FILE", help="star catalogue")
+    p.add_argument("--halo", default="corenfw", choices=("corenfw", "zhao", "nfw"),
+                   help="dark-matter halo family")
+    p.add_argument("--anisotropy", default="baes",
+                   choices=("baes", "om", "constant", "isotropic"), help="anisotropy family")
+    p.add_argument("--nwalkers", type=int, default=32, help="emcee walkers")
+    p.add_argument("--nsteps", type=int, default=20000, help="steps per walker")
+    p.add_argument("--seed", type=int, default=None, help="random seed")
+    p.add_argument("--workers", type=int, default=1, help="processes evaluating the likelihood")
+    p.add_argument("--member-threshold", type=float, default=None,
+                   help="keep stars with p_member >= this (default: use p_member as weights)")
+    p.add_argument("--tracer", default="fit", choices=("fit", "r_half"),
+                   help="tracer density: Plummer-sum fit to the stars, or a Plummer sphere with "
+                        "the half-light radius in the table meta")
+    p.add_argument("--vsp", action="store_true",
+                   help="add the fourth-moment virial shape parameter constraints")
+    p.add_argument("--plot", default=None, metavar="PNG", help="save the summary figure")
+    p.add_argument("--output", default=None, metavar="ECSV",
+                   help="save the gamma_150 posterior table (SlopePosterior.to_table)")
+    p.add_argument("--samples", default=None, metavar="FILE",
+                   help="save the posterior samples (any astropy table format, e.g. .ecsv)")
+    p.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    p.set_defaults(func=_jeans)
+
+
+def _jeans(args):
+    from pathlib import Path
+
+    from astropy.table import Table
+
+    from .._utils import atomic_path
+    from .jeans import jeans_analysis
+
+    path = Path(args.file)
+    if not path.exists():
+        msg = f"no such file: {path}"
+        raise FileNotFoundError(msg)
+    table = Table.read(path)
+    result = jeans_analysis(table, halo=args.halo, anisotropy=args.anisotropy,
+                            nwalkers=args.nwalkers, nsteps=args.nsteps, seed=args.seed,
+                            workers=args.workers, member_threshold=args.member_threshold,
+                            vsp=args.vsp, tracer=args.tracer,
+                            progress=not args.no_progress)
+    print(result)
+    print(result.slope)
+    summary = result.to_table()
+    for col in ("median", "p16", "p84", "tau"):
+        summary[col].info.format = ".4g"
+    summary.pprint(max_lines=-1, max_width=-1)
+    if args.output:
+        with atomic_path(args.output) as tmp:
+            result.slope.to_table().write(tmp, format="ascii.ecsv", overwrite=True)
+        print(f"wrote {args.output}")
+    if args.samples:
+        suffix = Path(args.samples).suffix.lower()
+        fmt = {".ecsv": "ascii.ecsv", ".fits": "fits", ".csv": "ascii.csv"}.get(suffix)
+        with atomic_path(args.samples) as tmp:
+            result.samples.write(tmp, format=fmt, overwrite=True)
+        print(f"wrote {args.samples}")
+    if args.plot:
+        from .._utils import require
+
+        plt = require("matplotlib.pyplot", "plot")
+        axes = result.plot()
+        fig = axes[0].figure
+        with atomic_path(args.plot) as tmp:
+            fig.savefig(tmp, dpi=120, format=Path(args.plot).suffix.lstrip(".") or "png")
+        plt.close(fig)
+        print(f"wrote {args.plot}")
+    return 0

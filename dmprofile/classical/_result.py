@@ -1,0 +1,275 @@
+"""The result of a Jeans analysis: posterior samples, slope posterior, profile bands, plots."""
+
+import functools
+import time
+
+import numpy as np
+from astropy.table import QTable
+
+from .._utils import DENSITY, LENGTH, MASS, VELOCITY
+from ._profile_band import DensityProfileBand
+
+__all__ = ["JeansResult"]
+
+_UNITS = {"v_sys": VELOCITY, "rho_150": DENSITY, "M_150": MASS}
+_MAX_BAND_SAMPLES = 4000
+_MAX_SIGMA_SAMPLES = 800
+
+
+def _subset(n, k):
+    return np.unique(np.linspace(0, n - 1, min(n, k)).astype(int))
+
+
+def _binned_dispersion(R, v, e, w, v_sys, n_bins):
+    """Equal-number bins: weighted dispersion corrected for the mean squared error."""
+    w = np.ones_like(R) if w is None else w
+    order = np.argsort(R)
+    rows = []
+    for chunk in np.array_split(order, n_bins):
+        ww = w[chunk]
+        dv = v[chunk] - v_sys
+        var = np.sum(ww * dv**2) / ww.sum() - np.sum(ww * e[chunk] ** 2) / ww.sum()
+        s = np.sqrt(max(var, 0.0))
+        n_eff = ww.sum() ** 2 / np.sum(ww**2)
+        rows.append((np.median(R[chunk]), s, max(s, 1e-3) / np.sqrt(2 * n_eff)))
+    return np.array(rows).T
+
+
+def _tau_of(flat_values, nwalkers):
+    """Integrated autocorrelation time of a derived quantity from the flattened chain."""
+    import warnings
+
+    from .._utils import require
+
+    emcee = require("emcee", "jeans")
+    x = np.asarray(flat_values).reshape(-1, nwalkers)[:, :, None]
+    if x.shape[0] < 2:
+        return float("nan")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return float(emcee.autocorr.integrated_time(x, quiet=True, tol=0)[0])
+
+
+class JeansResult:
+    """Posterior of a spherical Jeans analysis (`jeans_analysis`).
+
+    Attributes
+    ----------
+    slope : `~dmprofile.results.SlopePosterior`
+        Posterior of gamma_150 = d ln rho / d ln r of the halo at 150 pc, the same type as
+        `dmprofile.infer_slope` returns (a Gaussian KDE of the samples).
+    profile : `DensityProfileBand`
+        16/50/84th percentiles of the halo rho(r) and M(<r).
+    samples : `~astropy.table.QTable`
+        Flattened posterior samples (after burn-in and thinning): the free parameters, the derived
+        ``gamma_150``, ``rho_150``, ``M_150`` (and ``beta0``, ``beta_inf``), ``log_prob``.
+    chain : ndarray (nsteps, nwalkers, ndim)
+        The full emcee chain of the free parameters (burn-in included).
+    convergence : dict
+        ``tau`` (integrated autocorrelation time of each free parameter after burn-in),
+        ``tau_max``, ``tau_gamma_150`` (of the derived gamma_150, in thinned steps),
+        ``acceptance_fraction``, ``steps_per_tau``, ``n_effective``, ``converged`` (chain
+        longer than 50 tau_max).
+    tracer : `~dmprofile.profiles.DensityProfile`
+        The tracer density used; ``tracer_fit`` the `TracerFit` (None for a given tracer).
+    sigma_los : `~astropy.table.QTable`
+        The model dispersion profile (16/50/84th percentiles) and the binned data.
+    meta : dict
+        Provenance: method, halo and anisotropy families, priors, sampler settings, seed,
+        dmprofile version, number of stars, wall time [s].
+    """
+
+    def __init__(self, *, samples, chain, convergence, profile, sigma_los, binned, tracer,
+                 tracer_fit, meta):
+        self._samples = samples
+        self._chain = chain
+        self._convergence = dict(convergence)
+        self._profile = profile
+        self._sigma_los = sigma_los
+        self._binned = binned
+        self._tracer = tracer
+        self._tracer_fit = tracer_fit
+        self._meta = dict(meta)
+
+    @classmethod
+    def _build(cls, like, flat, log_prob, chain, convergence, meta, *, tracer_fit, tracer, data):
+        t0 = time.perf_counter()
+        derived = like.derived(flat)
+        cols = {}
+        for i, name in enumerate(like.names):
+            cols[name] = flat[:, i] * _UNITS.get(name, 1)
+        for name, values in derived.items():
+            cols[name] = values * _UNITS.get(name, 1)
+        cols["log_prob"] = log_prob
+        samples = QTable(cols, meta={"halo": meta["halo"], "anisotropy": meta["anisotropy"]})
+        convergence = dict(convergence)
+        convergence["tau_gamma_150"] = _tau_of(derived["gamma_150"], convergence["nwalkers"])
+
+        # density band
+        r_max = max(2 * float(data["R"].max()), 1.0)
+        r = np.geomspace(0.01, r_max, 60)
+        sub = _subset(len(flat), _MAX_BAND_SAMPLES)
+        rho, mass = like.band(like.params(flat[sub]), r)
+        profile = DensityProfileBand.from_samples(
+            r * LENGTH, rho * DENSITY, mass * MASS,
+            meta={"method": "jeans", "halo": meta["halo"]})
+
+        # dispersion band and binned data
+        sub = _subset(len(flat), _MAX_SIGMA_SAMPLES)
+        P = like.params(flat[sub])
+        s = np.sqrt(like.sigma2_grid(P))
+        q = np.percentile(s, (16, 50, 84), axis=0)
+        sigma = QTable({"R": like.R_grid * LENGTH, "sigma_16": q[0] * VELOCITY,
+                        "sigma_50": q[1] * VELOCITY, "sigma_84": q[2] * VELOCITY})
+        v_sys = float(np.median(P["v_sys"]))
+        n_bins = int(np.clip(len(data["R"]) // 40, 3, 12))
+        Rb, sb, eb = _binned_dispersion(data["R"], data["v"], data["v_err"], data["weights"],
+                                        v_sys, n_bins)
+        binned = QTable({"R": Rb * LENGTH, "sigma": sb * VELOCITY, "sigma_err": eb * VELOCITY})
+        meta = {**meta, "wall_time": meta["wall_time"] + time.perf_counter() - t0}
+        return cls(samples=samples, chain=chain, convergence=convergence, profile=profile,
+                   sigma_los=sigma, binned=binned, tracer=tracer, tracer_fit=tracer_fit, meta=meta)
+
+    # ------------------------------------------------------------------ attributes
+    @functools.cached_property
+    def slope(self):
+        """`~dmprofile.results.SlopePosterior` of gamma_150 (KDE of the posterior samples)."""
+        from ..results import SlopePosterior
+
+        model = f"jeans-{self._meta['halo']}-{self._meta['anisotropy']}"
+        meta = {"method": "jeans", "model": model,
+                "seed": self._meta["seed"], "dmprofile_version": self._meta["dmprofile_version"],
+                "n_stars": self._meta["n_stars"], "wall_time": self._meta["wall_time"]}
+        return SlopePosterior.from_samples(np.asarray(self._samples["gamma_150"]), meta=meta)
+
+    @property
+    def profile(self):
+        """`DensityProfileBand`: posterior band of rho(r) and M(<r)."""
+        return self._profile
+
+    @property
+    def samples(self):
+        """`~astropy.table.QTable`: flattened posterior samples (a copy)."""
+        return self._samples.copy()
+
+    @property
+    def chain(self):
+        """ndarray (nsteps, nwalkers, ndim): the full chain (a copy)."""
+        return self._chain.copy()
+
+    @property
+    def parameter_names(self):
+        """tuple of str: the free parameters, in chain order."""
+        return tuple(n for n in self._samples.colnames if n in self._meta["priors"]
+                     and np.ndim(self._meta["priors"][n]) > 0)
+
+    @property
+    def convergence(self):
+        """dict: autocorrelation times, acceptance fraction, convergence flag (a copy)."""
+        return dict(self._convergence)
+
+    @property
+    def tracer(self):
+        """The tracer density profile used by the model."""
+        return self._tracer
+
+    @property
+    def tracer_fit(self):
+        """`TracerFit` or None."""
+        return self._tracer_fit
+
+    @property
+    def sigma_los(self):
+        """`~astropy.table.QTable`: model LOS dispersion percentiles on the radius grid."""
+        return self._sigma_los.copy()
+
+    @property
+    def binned(self):
+        """`~astropy.table.QTable`: binned dispersion of the data (for plots)."""
+        return self._binned.copy()
+
+    @property
+    def meta(self):
+        """dict: provenance (a copy)."""
+        return dict(self._meta)
+
+    def gamma_150(self, level=0.68):
+        """Median and equal-tailed ``level`` interval of the gamma_150 samples."""
+        g = np.asarray(self._samples["gamma_150"])
+        lo, med, hi = np.percentile(g, [50 * (1 - level), 50, 50 * (1 + level)])
+        return med, lo, hi
+
+    def __repr__(self):
+        med, lo, hi = self.gamma_150()
+        c = self._convergence
+        state = "converged" if c["converged"] else "NOT converged"
+        return (f"<JeansResult: {self._meta['halo']} halo, {self._meta['anisotropy']} anisotropy, "
+                f"{self._meta['n_stars']} stars; gamma_150 = {med:.2f} +{hi - med:.2f} "
+                f"-{med - lo:.2f} (median, 68%); tau_max = {c['tau_max']:.0f} steps "
+                f"(gamma_150: {c['tau_gamma_150'] * self._meta['thin']:.0f}) of {c['nsteps']} "
+                f"({state}), acceptance {c['acceptance_fraction']:.2f}; "
+                f"{self._meta['wall_time']:.1f} s>")
+
+    def to_table(self):
+        """Posterior summary: one row per parameter with median, 16th/84th percentiles, tau.
+
+        Returns
+        -------
+        table : `~astropy.table.QTable`
+            Columns ``name``, ``median``, ``p16``, ``p84``, ``unit``, ``tau`` (NaN for derived
+            quantities); ``meta`` holds the result's provenance.
+        """
+        names = [n for n in self._samples.colnames if n != "log_prob"]
+        tau = dict(zip(self.parameter_names, np.atleast_1d(self._convergence["tau"])))
+        rows = {"name": [], "median": [], "p16": [], "p84": [], "unit": [], "tau": []}
+        for n in names:
+            col = self._samples[n]
+            vals = np.asarray(getattr(col, "value", col))
+            p16, p50, p84 = np.percentile(vals, [16, 50, 84])
+            rows["name"].append(n)
+            rows["median"].append(p50)
+            rows["p16"].append(p16)
+            rows["p84"].append(p84)
+            rows["unit"].append(str(getattr(col, "unit", "") or ""))
+            rows["tau"].append(float(tau.get(n, np.nan)))
+        meta = {k: v for k, v in self._meta.items() if k not in ("priors", "galaxy_parameters")}
+        return QTable(rows, meta=meta)
+
+    def plot(self, axes=None, *, color="C0"):
+        """Three panels: LOS dispersion (data and model band), density band, gamma_150 posterior.
+
+        Parameters
+        ----------
+        axes : sequence of three `matplotlib.axes.Axes`, optional
+            Default: a new 1 x 3 figure.
+
+        Returns
+        -------
+        axes : ndarray of `matplotlib.axes.Axes`
+        """
+        from .._utils import require
+
+        plt = require("matplotlib.pyplot", "plot")
+        if axes is None:
+            _, axes = plt.subplots(1, 3, figsize=(13, 3.8), layout="constrained")
+        axes = np.asarray(axes).ravel()
+        if axes.size != 3:
+            msg = f"argument 'axes' must hold 3 axes, got {axes.size}"
+            raise ValueError(msg)
+        ax = axes[0]
+        s = self._sigma_los
+        ax.fill_between(s["R"].value, s["sigma_16"].value, s["sigma_84"].value, color=color,
+                        alpha=0.3, lw=0)
+        ax.plot(s["R"].value, s["sigma_50"].value, color=color, label="Jeans model")
+        b = self._binned
+        ax.errorbar(b["R"].value, b["sigma"].value, b["sigma_err"].value, fmt="o", color="k",
+                    ms=4, label="data (binned)")
+        ax.set_xscale("log")
+        ax.set_xlabel("R [kpc]")
+        ax.set_ylabel(r"$\sigma_{\rm los}$ [km/s]")
+        ax.legend(frameon=False)
+        self._profile.plot(ax=axes[1], color=color)
+        axes[1].axvline(0.15, color="0.5", ls=":", lw=1)
+        self.slope.plot(ax=axes[2])
+        return axes
+
