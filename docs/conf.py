@@ -10,7 +10,7 @@ author = "The dmprofile developers"
 copyright = f"{datetime.datetime.now().year}, {author}"
 version = release = dmprofile.__version__
 
-extensions += ["sphinx.ext.doctest", "matplotlib.sphinxext.plot_directive", "pytest_doctestplus.sphinx.doctestplus"]  # noqa: F405
+extensions += ["myst_parser", "sphinx.ext.doctest", "matplotlib.sphinxext.plot_directive", "pytest_doctestplus.sphinx.doctestplus"]  # noqa: F405
 intersphinx_mapping.update({  # noqa: F405
     "astropy": ("https://docs.astropy.org/en/stable/", None),
 })
