@@ -97,7 +97,7 @@ class PhaseSpaceImages:
                                  doc="Galaxy parameters used (a copy).")
     sources = property(lambda self: dict(self._sources), doc="Origin of each galaxy parameter.")
     n_stars = property(lambda self: self._n_stars, doc="Number of usable stars.")
-    p98 = property(lambda self: self._p98, doc="98th percentile of |v - v_sys|.")
+    p98 = property(lambda self: self._p98, doc="98th percentile of ``|v - v_sys|``.")
     meta = property(lambda self: dict(self._meta), doc="Provenance metadata.")
 
     @property

@@ -152,7 +152,7 @@ def binary_velocities(n, *, seed=None):
     1991; periods below 100 days are excluded because a red giant does not fit in such an
     orbit), primary mass 0.8 Msun, mass ratio q uniform in [0.1, 1], isotropic inclinations and
     a uniform orbital phase, as in the binary model of McConnachie & Cote (2010). The result
-    has a narrow core (median |v| ~ 0.55 km/s) and long tails (about 2 per cent above 10 km/s,
+    has a narrow core (median ``|v|`` ~ 0.55 km/s) and long tails (about 2 per cent above 10 km/s,
     at most ~27 km/s).
 
     Parameters

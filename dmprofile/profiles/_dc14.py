@@ -55,11 +55,11 @@ class DC14(Zhao):
         \beta &= 4.23 + 1.34 X + 0.26 X^2 \\
         \gamma &= -0.06 + \log_{10}\left[(10^{X+2.56})^{-0.68} + 10^{X+2.56}\right]
 
-    with the concentration c = r_vir / r_-2, the radius where the log-slope is -2,
+    with the concentration c = r_vir / ``r_-2``, the radius where the log-slope is -2,
 
     .. math:: c_{\rm DC14} = c_{\rm NFW}\left(1 + 0.00003\, e^{3.4 (X + 4.5)}\right)
 
-    and r_-2 = r_s [(2 - gamma) / (beta - 2)]^(1/alpha). Here the virial radius is r200 (mean
+    and ``r_-2`` = r_s [(2 - gamma) / (beta - 2)]^(1/alpha). Here the virial radius is r200 (mean
     density 200 times critical) and rho_s is set so that M(<r200) = M200. The fits hold for
     -4.1 <= X <= -1.3; outside, X is clamped to that range with a `~dmprofile.DMProfileWarning`
     (the value given is kept as ``log_mstar_mhalo_input``). Cores are largest near X = -2.7;
@@ -77,12 +77,11 @@ class DC14(Zhao):
     H0 : `~astropy.units.Quantity` [frequency], optional
         Hubble constant (default Planck 2018).
 
-    Attributes
-    ----------
-    parameters : dict
-        ``M200``, ``c`` (the NFW concentration given), ``log_mstar_mhalo`` (the value used, after
-        clamping), ``log_mstar_mhalo_input`` (the value given), ``c_dc14``, and the Zhao
-        ``rho_s``, ``r_s``, ``alpha``, ``beta``, ``gamma``.
+    Notes
+    -----
+    The ``parameters`` dictionary holds ``M200``, ``c`` (the NFW concentration given),
+    ``log_mstar_mhalo`` (the value used, after clamping), ``log_mstar_mhalo_input`` (the value
+    given), ``c_dc14``, and the Zhao ``rho_s``, ``r_s``, ``alpha``, ``beta``, ``gamma``.
 
     References
     ----------
