@@ -4,11 +4,12 @@ import numpy as np
 from astropy import units as u
 
 from .._utils import LENGTH, as_dimensionless, as_value
+from ._base import ParametrizedMixin
 
 __all__ = ["AnisotropyProfile", "Isotropic", "OsipkovMerritt", "Cuddeford", "BaesVanHese"]
 
 
-class AnisotropyProfile:
+class AnisotropyProfile(ParametrizedMixin):
     """Base class of anisotropy profiles.
 
     Subclasses implement ``_beta(r)`` and ``_log_jeans_factor(r)``, the logarithm of the Jeans
@@ -16,9 +17,6 @@ class AnisotropyProfile:
     arrays of radii in kpc. The spherical Jeans equation then reads
     ``nu sigma_r^2 (r) = 1/g(r) int_r^inf g(s) nu(s) G M(s)/s^2 ds``.
     """
-
-    _parameters = ()
-    _units = {}
 
     def _beta(self, r):
         raise NotImplementedError
@@ -39,25 +37,6 @@ class AnisotropyProfile:
         """
         rv = as_value(r, LENGTH, "r", positive=True)
         return np.reshape(self._beta(rv), np.shape(rv)) * u.dimensionless_unscaled
-
-    @property
-    def parameters(self):
-        """dict: the parameters (lengths as `~astropy.units.Quantity`)."""
-        out = {}
-        for name in self._parameters:
-            value = getattr(self, f"_{name}")
-            unit = self._units.get(name)
-            out[name] = value * unit if (unit is not None and value is not None) else value
-        return out
-
-    def __repr__(self):
-        parts = []
-        for name, value in self.parameters.items():
-            if isinstance(value, u.Quantity):
-                parts.append(f"{name}={value.value:.4g} {value.unit:s}")
-            else:
-                parts.append(f"{name}={value if value is None else format(value, '.4g')}")
-        return f"<{type(self).__name__}({', '.join(parts)})>"
 
 
 class Cuddeford(AnisotropyProfile):

@@ -6,7 +6,7 @@ from scipy import optimize
 
 from .._utils import DENSITY, G_KPC, LENGTH, MASS, VELOCITY, as_value
 
-__all__ = ["DensityProfile", "critical_density"]
+__all__ = ["DensityProfile", "ParametrizedMixin", "critical_density"]
 
 # Gauss-Legendre nodes used by the generic numerical integrals (in ln r).
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(96)
@@ -30,7 +30,38 @@ def _default_H0():
     return Planck18.H0
 
 
-class DensityProfile:
+class ParametrizedMixin:
+    """``parameters`` dict and ``repr`` built from ``_parameters`` (names) and ``_units``.
+
+    Each parameter is stored as ``self._<name>`` in internal units (or None when unset).
+    """
+
+    _parameters = ()
+    _units = {}
+
+    @property
+    def parameters(self):
+        """dict: the parameters, as `~astropy.units.Quantity` where they have units."""
+        out = {}
+        for name in self._parameters:
+            value = getattr(self, f"_{name}")
+            unit = self._units.get(name)
+            out[name] = value * unit if (unit is not None and value is not None) else value
+        return out
+
+    def __repr__(self):
+        parts = []
+        for name, value in self.parameters.items():
+            if isinstance(value, u.Quantity):
+                parts.append(f"{name}={value.value:.4g} {value.unit:s}")
+            elif value is None or isinstance(value, str):
+                parts.append(f"{name}={value}")
+            else:
+                parts.append(f"{name}={value:.4g}")
+        return f"<{type(self).__name__}({', '.join(parts)})>"
+
+
+class DensityProfile(ParametrizedMixin):
     """Base class of spherical mass-density profiles.
 
     Subclasses set ``_parameters`` (ordered names of the physical parameters, each stored as a
@@ -91,26 +122,6 @@ class DensityProfile:
         w2 = np.concatenate([w * 0.05, w * 0.95])
         rr = R[:, None] * np.cosh(t2)[None, :]
         return (2.0 * (self._density(rr) * rr) @ w2).reshape(shape)
-
-    # ------------------------------------------------------------------ parameters
-    @property
-    def parameters(self):
-        """dict: the profile parameters as `~astropy.units.Quantity` (or floats)."""
-        out = {}
-        for name in self._parameters:
-            value = getattr(self, f"_{name}")
-            unit = self._units.get(name)
-            out[name] = value * unit if unit is not None else value
-        return out
-
-    def __repr__(self):
-        parts = []
-        for name, value in self.parameters.items():
-            if isinstance(value, u.Quantity):
-                parts.append(f"{name}={value.value:.4g} {value.unit:s}")
-            else:
-                parts.append(f"{name}={value:.4g}")
-        return f"<{type(self).__name__}({', '.join(parts)})>"
 
     def __eq__(self, other):
         return type(self) is type(other) and all(
