@@ -25,6 +25,9 @@ def register(subparsers):
     p.add_argument("--seed", type=int, default=0, help="seed of split, weights, shuffling (0)")
     p.add_argument("--patience", type=int, default=10,
                    help="early-stopping patience in epochs (10)")
+    p.add_argument("--lr-patience", type=int, default=3,
+                   help="halve the learning rate after this many epochs without improvement "
+                        "(3; 0 keeps it constant)")
     p.add_argument("--learning-rate", type=float, default=1e-3, help="Adam learning rate (1e-3)")
     p.add_argument("--val-fraction", type=float, default=0.1,
                    help="fraction of galaxies for validation (0.1)")
@@ -77,6 +80,7 @@ def _train_slope(args):
 
     model = train_slope(args.data, args.out, epochs=args.epochs, batch_size=args.batch_size,
                         seed=args.seed, patience=args.patience, learning_rate=args.learning_rate,
+                        lr_patience=args.lr_patience,
                         val_fraction=args.val_fraction, test_fraction=args.test_fraction,
                         resume=not args.restart, progress=not args.quiet)
     training = model.card["training"]

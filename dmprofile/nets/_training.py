@@ -264,8 +264,9 @@ def _validation_metrics(slope_model, images, labels, rows, *, n_passes, seed):
 
 
 def train_slope(suite, out_dir, *, epochs=100, batch_size=64, seed=0, val_fraction=0.1,
-                test_fraction=0.1, patience=10, learning_rate=1e-3, architecture=None,
-                augment=True, resume=True, progress=True, validation_passes=20, name="slope"):
+                test_fraction=0.1, patience=10, learning_rate=1e-3, lr_patience=3, lr_factor=0.5,
+                min_learning_rate=1e-5, architecture=None, augment=True, resume=True,
+                progress=True, validation_passes=20, name="slope"):
     """Train the mixture-density CNN on a simulated suite and write a model directory.
 
     Parameters
@@ -292,6 +293,11 @@ def train_slope(suite, out_dir, *, epochs=100, batch_size=64, seed=0, val_fracti
         Adam learning rate.
     architecture : dict, optional
         Keyword arguments of `build_mdcnn` overriding `DEFAULT_ARCHITECTURE`.
+    lr_patience, lr_factor, min_learning_rate : int, float, float
+        Reduce-on-plateau schedule: after every ``lr_patience`` epochs without improvement of
+        the validation NLL the learning rate is multiplied by ``lr_factor`` (not below
+        ``min_learning_rate``); ``lr_patience=0`` keeps it constant. The current rate is part of
+        the checkpoint state, so a resumed run continues with it.
     augment : bool
         Apply random label-preserving symmetries to the training images (`augment_images`:
         rotations and reflections of the position image, velocity mirror of the phase-space
@@ -351,7 +357,9 @@ def train_slope(suite, out_dir, *, epochs=100, batch_size=64, seed=0, val_fracti
     arch.setdefault("target_loc", float(np.mean(train_labels)))
     arch.setdefault("target_scale", float(max(np.std(train_labels), 0.05)))
     config = {"seed": seed, "batch_size": batch_size, "learning_rate": float(learning_rate),
-              "patience": patience, "augment": bool(augment), "val_fraction": float(val_fraction),
+              "patience": patience, "lr_patience": int(lr_patience), "lr_factor": float(lr_factor),
+              "min_learning_rate": float(min_learning_rate),
+              "augment": bool(augment), "val_fraction": float(val_fraction),
               "test_fraction": float(test_fraction), "architecture": _jsonable(arch),
               "suite_checksum": checksum, "split_sha256": _split_hash(split)}
 
@@ -372,11 +380,12 @@ def train_slope(suite, out_dir, *, epochs=100, batch_size=64, seed=0, val_fracti
         state = {"format_version": _STATE_VERSION, "config": config, "epoch": 0,
                  "best_val_nll": None, "best_epoch": 0, "wait": 0, "history": [],
                  "finished": False, "checkpoint": None, "best_weights": None,
-                 "elapsed_s": 0.0}
+                 "elapsed_s": 0.0, "learning_rate": float(learning_rate)}
     else:
         from . import _layers  # noqa: F401 - register the custom objects
 
         model = keras.saving.load_model(ckpt_dir / state["checkpoint"], compile=True)
+        model.optimizer.learning_rate.assign(state.get("learning_rate", float(learning_rate)))
         if progress:
             tqdm.write(f"resuming from epoch {state['epoch']} ({ckpt_dir / state['checkpoint']})")
 
@@ -399,7 +408,8 @@ def train_slope(suite, out_dir, *, epochs=100, batch_size=64, seed=0, val_fracti
         bar.close()
         val_pred = _predict(model, images, val_rows, 4 * batch_size, seed)
         val_nll = float(mixture_nll_numpy(labels[val_rows], val_pred).mean())
-        record = {"epoch": epoch, "loss": float(np.mean(losses)), "val_nll": val_nll}
+        record = {"epoch": epoch, "loss": float(np.mean(losses)), "val_nll": val_nll,
+                  "learning_rate": state["learning_rate"]}
         state["history"].append(record)
         improved = state["best_val_nll"] is None or val_nll < state["best_val_nll"]
         if improved:
@@ -408,6 +418,13 @@ def train_slope(suite, out_dir, *, epochs=100, batch_size=64, seed=0, val_fracti
             _save_weights(model, ckpt_dir / state["best_weights"])
         else:
             state["wait"] += 1
+            if lr_patience and state["wait"] % lr_patience == 0:
+                new_lr = max(state["learning_rate"] * lr_factor, min_learning_rate)
+                if new_lr < state["learning_rate"]:
+                    state["learning_rate"] = new_lr
+                    model.optimizer.learning_rate.assign(new_lr)
+                    if progress:
+                        tqdm.write(f"epoch {epoch}: learning rate reduced to {new_lr:.2e}")
         state["epoch"] = epoch
         state["finished"] = state["wait"] >= patience
         state["checkpoint"] = f"epoch_{epoch:04d}.keras"

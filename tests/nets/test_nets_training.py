@@ -148,3 +148,36 @@ def test_bad_suite_inputs(toy_suite, tmp_path):
         train_slope(object(), tmp_path)
     with pytest.raises(ValueError, match="epochs, batch_size and patience must be >= 1"):
         train_slope(toy_suite, tmp_path, epochs=0)
+
+
+def test_learning_rate_halves_on_plateau_and_survives_resume(toy_suite, tmp_path, monkeypatch):
+    # make the validation NLL worse every epoch: the schedule must then halve the rate each
+    # `lr_patience` epochs, record it in the history and restore it when a run resumes
+    calls = {"n": 0}
+
+    def worsening_nll(labels, pred):
+        calls["n"] += 1
+        return np.full(np.shape(labels), float(calls["n"]))
+
+    monkeypatch.setattr(_training, "mixture_nll_numpy", worsening_nll)
+    kwargs = {**TRAIN_KWARGS, "epochs": 3, "patience": 10, "learning_rate": 1e-3,
+              "lr_patience": 1, "lr_factor": 0.5}
+    out = tmp_path / "plateau"
+    original = _training._write_state
+
+    def interrupt_after_second_epoch(ckpt_dir, state):
+        original(ckpt_dir, state)
+        if state["epoch"] == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(_training, "_write_state", interrupt_after_second_epoch)
+    with pytest.raises(KeyboardInterrupt):
+        train_slope(toy_suite, out, **kwargs)
+    state = json.loads((out / "checkpoints" / "state.json").read_text())
+    # epoch 1 sets the best NLL, epoch 2 is the first without improvement
+    assert state["learning_rate"] == pytest.approx(5e-4)
+    monkeypatch.setattr(_training, "_write_state", original)
+    model = train_slope(toy_suite, out, **kwargs)
+    rates = [h["learning_rate"] for h in model.card["training"]["history"]]
+    # the rate each epoch ran with: the resumed epoch 3 uses the rate reduced after epoch 2
+    np.testing.assert_allclose(rates, [1e-3, 1e-3, 5e-4])
