@@ -10,13 +10,13 @@ import importlib
 from ._version import __version__
 from .exceptions import DMProfileWarning
 
-__all__ = ["__version__", "DMProfileWarning", "infer_slope", "profiles", "kinematics", "observe", "simulate",
-           "nets", "classical", "datasets"]
+__all__ = ["__version__", "DMProfileWarning", "infer_slope", "compare", "profiles", "kinematics",
+           "observe", "simulate", "nets", "classical", "datasets"]
 
 _SUBPACKAGES = {"profiles", "kinematics", "observe", "simulate", "nets", "classical", "datasets"}
 
 
-_FUNCTIONS = {"infer_slope": "dmprofile._infer"}
+_FUNCTIONS = {"infer_slope": "dmprofile._infer", "compare": "dmprofile._compare"}
 
 
 def __getattr__(name):
