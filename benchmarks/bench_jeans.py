@@ -1,35 +1,88 @@
-"""Benchmark of the classical Jeans analysis: speed, and coverage on mocks from the default prior.
+"""Benchmark of the classical Jeans analysis: speed, and calibration next to the network.
 
 Usage::
 
     python benchmarks/bench_jeans.py speed [--n-stars 1000] [--nsteps 20000] [--workers 1]
-    python benchmarks/bench_jeans.py coverage --n-mocks 50 [--suite DIR] [--seed 20260401]
-                                              [--out jeans_coverage.json]
+    python benchmarks/bench_jeans.py coverage --suite DIR --n-mocks 50 [--model DIR]
+                                              [--out results.json] [--no-write]
 
-``speed`` times one `jeans_analysis` fit (default settings: coreNFW halo, Baes & van Hese
-anisotropy, 32 walkers) on a simulated coreNFW dwarf. ``coverage`` fits ``--n-mocks`` mocks
-(held-out rows of a suite's test split with ``--suite``, else fresh draws from
-`DefaultDwarfPrior` with a seed never used for training) and reports the fraction of true
-gamma_150 inside the 68% and 95% intervals (highest-density intervals of the slope posterior),
-the MAE of the median and the mean 68% width. It never fails on timing.
+``speed`` times one `jeans_analysis` fit (default settings) on a simulated coreNFW dwarf.
+
+``coverage`` runs `jeans_analysis` (default settings, seed = row index) on the first
+``--n-mocks`` rows of a held-out suite (``--suite``; every row is regenerated with
+`DwarfSuite.mock`, so all of a test suite is held out), or on fresh draws from
+`DefaultDwarfPrior` with a seed never used for training when no suite is given. With
+``--model DIR`` the trained slope network (`dmprofile.infer_slope`, 100 Monte-Carlo dropout
+passes) analyses the same mocks. Both sets of posteriors are scored with
+`dmprofile.results.evaluate_posteriors`: fraction of the true gamma_150 inside the 68% and 95%
+highest-density intervals, MAE of the median and of the mode, bias, mean widths, and the wall
+time per galaxy. The table is printed and, unless ``--no-write``, written into
+``docs/benchmarks.md`` between the ``<!-- bench_jeans start -->`` / ``<!-- bench_jeans end -->``
+markers (other sections are kept).
+
+Per-mock results (truth, posterior on the default grid, wall time) go to ``--out`` (JSON,
+rewritten after every mock). Running again with the same ``--out`` and settings resumes: the
+Jeans fits already there are reused, so ``--model`` can be added later without refitting. The
+benchmark never fails on timing.
 """
 
 import argparse
 import json
 import os
 import platform
+import re
 import resource
+import sys
 import time
 import warnings
+from datetime import datetime, timezone
+from pathlib import Path
 
 import numpy as np
 from astropy import units as u
 
 from dmprofile import __version__
+from dmprofile._utils import atomic_write_text
 from dmprofile.classical import jeans_analysis
 from dmprofile.exceptions import DMProfileWarning
 
+MARK_START = "<!-- bench_jeans start -->"
+MARK_END = "<!-- bench_jeans end -->"
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
+N_STARS_BINS = (100, 300, 1000, 3001)
 
+
+def _machine():
+    return (f"{platform.platform()}, {platform.processor() or platform.machine()}, "
+            f"{os.cpu_count()} logical CPUs, Python {platform.python_version()}, "
+            f"numpy {np.__version__}, dmprofile {__version__}")
+
+
+def _write_section(path, text):
+    path = Path(path)
+    old = path.read_text() if path.exists() else "# Benchmarks\n"
+    block = f"{MARK_START}\n{text.rstrip()}\n{MARK_END}"
+    pattern = re.compile(re.escape(MARK_START) + r".*?" + re.escape(MARK_END), re.DOTALL)
+    if pattern.search(old):
+        new = pattern.sub(lambda _: block, old)
+    else:
+        new = old.rstrip() + "\n\n" + block + "\n"
+    atomic_write_text(path, new)
+
+
+def _jeans_kwargs(args):
+    kw = {"nsteps": args.nsteps, "nwalkers": args.nwalkers, "workers": args.workers,
+          "vsp": args.vsp}
+    for name in ("halo", "anisotropy", "tracer"):
+        if getattr(args, name) is not None:
+            kw[name] = getattr(args, name)
+    if args.priors:
+        kw["priors"] = {k: (tuple(v) if isinstance(v, list) else v)
+                        for k, v in json.loads(args.priors).items()}
+    return kw
+
+
+# ------------------------------------------------------------------------------------ speed
 def _speed(args):
     from dmprofile.observe import observe
     from dmprofile.profiles import CoreNFW, Cuddeford, Plummer
@@ -42,8 +95,8 @@ def _speed(args):
     t0 = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DMProfileWarning)
-        res = jeans_analysis(table, nsteps=args.nsteps, nwalkers=args.nwalkers, seed=args.seed,
-                             workers=args.workers, progress=not args.quiet)
+        res = jeans_analysis(table, seed=args.seed, progress=not args.quiet,
+                             **_jeans_kwargs(args))
     wall = time.perf_counter() - t0
     cpu = time.process_time() - cpu0
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -58,73 +111,226 @@ def _speed(args):
           f"({platform.processor() or platform.machine()})")
 
 
+# ------------------------------------------------------------------------------------ mocks
 def _mocks(args):
-    """Yield (table, truth) pairs of held-out mocks."""
+    """Return (description, list of (key, make_table, truth, n_stars)) of the held-out mocks."""
     if args.suite:
         from dmprofile.simulate import read_suite
 
         suite = read_suite(args.suite)
-        _, _, test = suite.split()
-        for i in np.asarray(test)[: args.n_mocks]:
-            table = suite.mock(int(i))
-            yield table, float(suite.truth["gamma_150"][int(i)])
-        return
+        stop = min(len(suite), args.start + args.n_mocks)
+        rows = range(args.start, stop)
+        truth = np.asarray(suite.truth["gamma_150"], dtype=float)
+        n_stars = np.asarray(suite.truth["n_stars"])
+        desc = {"suite": str(Path(args.suite).resolve()), "rows": [args.start, stop],
+                "suite_seed": suite.manifest.get("seed"), "checksum": suite.checksum}
+        return desc, [(int(i), (lambda i=int(i): suite.mock(i)), float(truth[i]),
+                       int(n_stars[i])) for i in rows]
+
     from dmprofile.observe import observe
     from dmprofile.simulate import DefaultDwarfPrior, InconsistentModelError
 
     prior = DefaultDwarfPrior()
     rng = np.random.default_rng(args.seed)
-    made = 0
-    while made < args.n_mocks:
+    out = []
+    while len(out) < args.n_mocks:
         params = prior.draw(rng)
         try:
             galaxy, kw = prior.build(params)
         except InconsistentModelError:
             continue
         sample = galaxy.sample(int(params["n_stars"]), seed=rng)
-        made += 1
-        yield observe(sample, seed=rng, **kw), galaxy.truth()["gamma_150"]
+        table = observe(sample, seed=rng, **kw)
+        out.append((len(out), (lambda t=table: t), galaxy.truth()["gamma_150"], len(table)))
+    return {"prior_draws_seed": args.seed}, out
+
+
+# ------------------------------------------------------------------------------------ coverage
+def _load(path, settings):
+    if path is None or not Path(path).exists():
+        return {}
+    old = json.loads(Path(path).read_text())
+    if old.get("settings") != settings:
+        print(f"{path}: different settings, not reused", file=sys.stderr)
+        return {}
+    return old.get("results", {})
+
+
+def _save(path, settings, results):
+    if path is not None:
+        atomic_write_text(path, json.dumps({"settings": settings, "results": results}))
+
+
+def _run_method(name, mocks, fit, results, store):
+    from dmprofile.results import default_grid
+
+    grid = default_grid()
+    rows = results.setdefault(name, {})
+    for key, make, truth, _ in mocks:
+        if str(key) in rows:
+            continue
+        table = make()
+        t0 = time.perf_counter()
+        post, extra = fit(key, table)
+        wall = time.perf_counter() - t0
+        if not np.array_equal(post.grid, grid):
+            msg = f"{name}: posterior grid differs from dmprofile.results.default_grid()"
+            raise RuntimeError(msg)
+        lo, hi = post.interval(0.68)
+        rows[str(key)] = {"truth": truth, "n_stars": len(table), "wall_time": wall,
+                          "pdf": [float(p) for p in post.pdf], **extra}
+        print(f"{name[:7]:7s} row {key:4d} N={len(table):5d} truth {truth:+.2f} median "
+              f"{post.median:+.2f} 68% [{lo:+.2f}, {hi:+.2f}] {wall:6.1f} s", flush=True)
+        store()
+
+
+def _evaluate(name, mocks, results):
+    from dmprofile.results import default_grid, evaluate_posteriors
+
+    rows = [results[name][str(key)] for key, *_ in mocks]
+    pdfs = np.array([r["pdf"] for r in rows])
+    ev = evaluate_posteriors((default_grid(), pdfs), [r["truth"] for r in rows],
+                             n_stars=[r["n_stars"] for r in rows], n_stars_bins=N_STARS_BINS,
+                             label=name)
+    wall = np.array([r["wall_time"] for r in rows])
+    return ev, wall
+
+
+def _fmt_row(label, ev, wall):
+    m = ev.metrics
+    return (f"| {label} | {m['mae_median']:.3f} | {m['mae_mode']:.3f} | {m['bias_mode']:+.3f} | "
+            f"{m['coverage_68']:.0%} | {m['coverage_95']:.0%} | {m['mean_width_68']:.2f} | "
+            f"{m['mean_width_95']:.2f} | {np.mean(wall):.3g} s |")
+
+
+def _report(args, desc, mocks, evals, labels):
+    n = len(mocks)
+    head = ("| method | MAE of median | MAE of mode | bias of mode | in 68% interval | "
+            "in 95% interval | mean 68% width | mean 95% width | wall time per galaxy |")
+    lines = [head, "|" + "---|" * 9]
+    for name, (ev, wall) in evals.items():
+        lines.append(_fmt_row(labels[name], ev, wall))
+    bins = ["", "Coverage of the 68% / 95% intervals versus number of stars:", "",
+            "| stars | mocks | " + " | ".join(labels[k] for k in evals) + " |",
+            "|" + "---|" * (2 + len(evals))]
+    first = next(iter(evals.values()))[0].by_n_stars
+    for b in range(len(first)):
+        cells = []
+        for ev, _ in evals.values():
+            row = ev.by_n_stars[b]
+            cells.append("–" if row["n"] == 0 else
+                         f"{row['coverage_68']:.0%} / {row['coverage_95']:.0%}")
+        bins.append(f"| {int(first['bin_low'][b])}–{int(first['bin_high'][b]) - 1} | "
+                    f"{int(first['n'][b])} | " + " | ".join(cells) + " |")
+    err68, err95 = np.sqrt(0.68 * 0.32 / n), np.sqrt(0.95 * 0.05 / n)
+    source = (f"rows {desc['rows'][0]}–{desc['rows'][1] - 1} of the held-out suite "
+              f"`{Path(desc['suite']).name}` (seed {desc['suite_seed']}, checksum "
+              f"{desc['checksum'][:12]}), regenerated with `DwarfSuite.mock`"
+              if "suite" in desc else
+              f"fresh draws from `DefaultDwarfPrior` (seed {desc['prior_draws_seed']})")
+    n_stars = np.array([m[3] for m in mocks])
+    cmd = "python benchmarks/bench_jeans.py " + " ".join(sys.argv[1:] if args.argv is None
+                                                         else args.argv)
+    text = [
+        "## Jeans analysis and the slope network on held-out mocks (`benchmarks/bench_jeans.py`)",
+        "",
+        f"Machine: {_machine()}. Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC.",
+        "",
+        f"Command: `{cmd}`",
+        "",
+        f"Mocks: {n} galaxies, {source}; {n_stars.min()}–{n_stars.max()} stars (median "
+        f"{int(np.median(n_stars))}). Truth: gamma_150 = d ln rho / d ln r of the halo at 150 pc.",
+        "",
+    ]
+    methods = []
+    if "jeans" in evals:
+        methods.append(f"Jeans: `jeans_analysis` with {_describe_jeans(args)}, one process, "
+                       "seed = row index.")
+    if args.model:
+        methods.append(f"Network: `dmprofile.infer_slope(mock, model={args.model!r}, "
+                       f"n_passes={args.n_passes}, seed=row index)`; its wall time excludes "
+                       f"the one-off model loading ({args.load_time:.1f} s).")
+    text.append(" ".join(methods))
+    text += ["", *lines, *bins, "",
+             f"Intervals are highest-density intervals grown from the posterior mode "
+             f"(`SlopePosterior.interval`); metrics from `dmprofile.results.evaluate_posteriors`. "
+             f"For perfectly calibrated intervals the coverage of {n} mocks scatters by "
+             f"±{err68:.0%} (68%) and ±{err95:.0%} (95%) (binomial 1 sigma). Targets for the "
+             f"Jeans analysis: ~68% and >= 90%."]
+    return "\n".join(text)
+
+
+def _describe_jeans(args):
+    kw = _jeans_kwargs(args)
+    kw.pop("workers")
+    if not kw["vsp"]:
+        kw.pop("vsp")
+    default = (args.nsteps, args.nwalkers) == (20000, 32)
+    parts = [f"{k}={v!r}" for k, v in kw.items() if k not in ("nsteps", "nwalkers")]
+    sampler = f"{args.nwalkers} walkers x {args.nsteps} steps"
+    return ("default settings (" if default else "") + sampler + \
+        (", " + ", ".join(parts) if parts else "") + (")" if default else "")
 
 
 def _coverage(args):
-    rows = []
-    for k, (table, truth) in enumerate(_mocks(args)):
-        t0 = time.perf_counter()
+    desc, mocks = _mocks(args)
+    settings = {"mocks": desc, "jeans": {k: v for k, v in _jeans_kwargs(args).items()
+                                         if k != "workers"}}
+    results = _load(args.out, settings)
+    store = lambda: _save(args.out, settings, results)  # noqa: E731
+
+    def jeans(key, table):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DMProfileWarning)
-            res = jeans_analysis(table, nsteps=args.nsteps, nwalkers=args.nwalkers, seed=k,
-                                 workers=args.workers, progress=False, vsp=args.vsp)
-        post = res.slope
-        i68, i95 = post.interval(0.68), post.interval(0.95)
-        med = float(np.median(res.samples["gamma_150"]))
-        rows.append({"truth": truth, "median": med, "mode": float(post.mode),
-                     "lo68": float(i68[0]), "hi68": float(i68[1]), "lo95": float(i95[0]),
-                     "hi95": float(i95[1]), "n_stars": len(table),
-                     "tau_max": res.convergence["tau_max"],
-                     "wall_time": time.perf_counter() - t0})
-        r = rows[-1]
-        print(f"{k:3d} N={r['n_stars']:5d} truth {truth:+.2f} median {med:+.2f} "
-              f"68% [{r['lo68']:+.2f}, {r['hi68']:+.2f}] {r['wall_time']:.0f} s", flush=True)
-    truth = np.array([r["truth"] for r in rows])
-    med = np.array([r["median"] for r in rows])
-    in68 = np.mean([(r["lo68"] <= r["truth"] <= r["hi68"]) for r in rows])
-    in95 = np.mean([(r["lo95"] <= r["truth"] <= r["hi95"]) for r in rows])
-    summary = {"n_mocks": len(rows), "coverage_68": float(in68), "coverage_95": float(in95),
-               "mae_median": float(np.mean(np.abs(med - truth))),
-               "mean_width_68": float(np.mean([r["hi68"] - r["lo68"] for r in rows])),
-               "mean_wall_time": float(np.mean([r["wall_time"] for r in rows])),
-               "settings": {"nsteps": args.nsteps, "nwalkers": args.nwalkers, "vsp": args.vsp,
-                            "seed": args.seed, "suite": args.suite},
-               "dmprofile_version": __version__}
-    print(json.dumps(summary, indent=2))
-    if args.out:
-        from dmprofile._utils import atomic_write_text
+            res = jeans_analysis(table, seed=key, progress=False, **_jeans_kwargs(args))
+        return res.slope, {"tau_gamma_150": res.convergence["tau_gamma_150"],
+                           "tau_max": res.convergence["tau_max"],
+                           "median": float(np.median(res.samples["gamma_150"]))}
 
-        atomic_write_text(args.out, json.dumps({"summary": summary, "rows": rows}, indent=2))
+    labels = {"jeans": "Jeans"}
+    if not args.no_jeans:
+        _run_method("jeans", mocks, jeans, results, store)
+    if args.model:
+        import dmprofile
+        from dmprofile.nets._io import get_model
+
+        t0 = time.perf_counter()
+        get_model(args.model)
+        args.load_time = time.perf_counter() - t0
+
+        def network(key, table):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DMProfileWarning)
+                post = dmprofile.infer_slope(table, model=args.model, n_passes=args.n_passes,
+                                             seed=key)
+            return post, {}
+
+        # a different model is a different method: never reuse another model's posteriors
+        net_key = f"network:{Path(args.model).resolve()}:{args.n_passes}"
+        _run_method(net_key, mocks, network, results, store)
+        labels[net_key] = f"network ({Path(args.model).name})"
+    evals = {}
+    for name in labels:
+        if name in results and all(str(k) in results[name] for k, *_ in mocks):
+            evals[name] = _evaluate(name, mocks, results)
+    if not evals:
+        print("nothing to report (use --model or drop --no-jeans)")
+        return 1
+    for name, (ev, wall) in evals.items():
+        print(ev)
+        print(f"{labels[name]}: mean wall time {np.mean(wall):.2f} s per galaxy")
+    text = _report(args, desc, mocks, evals, labels)
+    print()
+    print(text)
+    if not args.no_write:
+        _write_section(args.docs, text)
+        print(f"\nwrote the bench_jeans section of {args.docs}")
+    return 0
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__,
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0],
+                                     epilog=__doc__.split("\n", 1)[1],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="what", required=True)
     for name in ("speed", "coverage"):
@@ -133,16 +339,32 @@ def main(argv=None):
         p.add_argument("--nwalkers", type=int, default=32)
         p.add_argument("--workers", type=int, default=1)
         p.add_argument("--seed", type=int, default=20260401)
+        p.add_argument("--halo", default=None, help="Jeans halo family (default: the default)")
+        p.add_argument("--anisotropy", default=None)
+        p.add_argument("--tracer", default=None, choices=("fit", "r_half"))
+        p.add_argument("--vsp", action="store_true", help="fourth-moment constraints")
+        p.add_argument("--priors", default=None,
+                       help='prior overrides as JSON, e.g. \'{"n": [0, 1]}\'')
         p.add_argument("--quiet", action="store_true")
     sub.choices["speed"].add_argument("--n-stars", type=int, default=1000)
     cov = sub.choices["coverage"]
+    cov.add_argument("--suite", default=None, help="held-out suite directory")
     cov.add_argument("--n-mocks", type=int, default=50)
-    cov.add_argument("--suite", default=None, help="suite directory (use its test split)")
-    cov.add_argument("--vsp", action="store_true")
-    cov.add_argument("--out", default=None, help="JSON output")
+    cov.add_argument("--start", type=int, default=0, help="first suite row (default 0)")
+    cov.add_argument("--model", default=None, help="trained slope model directory")
+    cov.add_argument("--n-passes", type=int, default=100)
+    cov.add_argument("--no-jeans", action="store_true",
+                     help="network only (reports Jeans too when --out already holds its fits)")
+    cov.add_argument("--out", default=None, help="per-mock results (JSON); resumes from it")
+    cov.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
+    cov.add_argument("--docs", default=DOCS, help="markdown file to update")
     args = parser.parse_args(argv)
-    (_speed if args.what == "speed" else _coverage)(args)
+    args.argv = argv
+    if args.what == "speed":
+        _speed(args)
+        return 0
+    return _coverage(args)
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

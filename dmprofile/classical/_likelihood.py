@@ -4,6 +4,7 @@ import numpy as np
 
 from ._jeans_model import _JeansGrid
 from ._models import ANISOTROPY_MODELS, HALO_MODELS, beta_from_tilde
+from ._priors import DuttonMaccio, normalise_spec, parse_prior
 
 __all__ = ["default_priors", "JeansLikelihood"]
 
@@ -97,22 +98,19 @@ class JeansLikelihood:
         if unknown:
             msg = f"unknown prior parameter(s) {unknown}; the model has {list(all_names)}"
             raise ValueError(msg)
-        self.names, self.fixed, lo, hi = [], {}, [], []
+        self.names, self.fixed, self._priors = [], {}, []
         for name in all_names:
-            spec = priors[name]
-            if np.ndim(spec) == 0:
-                self.fixed[name] = float(spec)
+            prior = parse_prior(name, priors[name])
+            if prior is None:
+                self.fixed[name] = float(priors[name])
                 continue
-            low, high = (float(s) for s in spec)
-            if not low < high:
-                msg = f"prior of {name!r} must be (low, high) with low < high, got {spec!r}"
+            if isinstance(prior, DuttonMaccio) and "log10_M200" not in all_names:
+                msg = "the 'dutton_maccio' prior of 'c' needs a halo with 'log10_M200'"
                 raise ValueError(msg)
             self.names.append(name)
-            lo.append(low)
-            hi.append(high)
+            self._priors.append(prior)
         self.names = tuple(self.names)
-        self.lower, self.upper = np.array(lo), np.array(hi)
-        self.priors = {k: priors[k] for k in all_names}
+        self.priors = {k: normalise_spec(priors[k]) for k in all_names}
 
         self.R = np.asarray(R, dtype=float)
         self.v = np.asarray(v, dtype=float)
@@ -150,12 +148,23 @@ class JeansLikelihood:
             P[n] = np.full((theta.shape[0], 1), value)
         return P
 
+    def log_prior(self, theta):
+        """Log prior density of ``theta`` (K, ndim), up to a constant; -inf outside."""
+        P = self.params(theta)
+        out = np.zeros(np.atleast_2d(theta).shape[0])
+        for name, prior in zip(self.names, self._priors):
+            out = out + prior.log_pdf(P[name][:, 0], {k: v[:, 0] for k, v in P.items()})
+        return out
+
     def in_prior(self, theta):
-        theta = np.atleast_2d(theta)
-        return np.all((theta >= self.lower) & (theta <= self.upper), axis=1)
+        return np.isfinite(self.log_prior(theta))
 
     def sample_prior(self, n, rng):
-        return self.lower + (self.upper - self.lower) * rng.uniform(size=(n, self.ndim))
+        """``n`` independent draws from the prior, shape (n, ndim)."""
+        P = {k: np.full(n, v) for k, v in self.fixed.items()}
+        for name, prior in zip(self.names, self._priors):
+            P[name] = prior.draw(n, rng, P)
+        return np.stack([P[name] for name in self.names], axis=1)
 
     def sigma2_grid(self, P, *, return_vsp_chi2=False):
         """Model LOS dispersion squared on ``self.R_grid`` (K, n_grid)."""
@@ -187,10 +196,10 @@ class JeansLikelihood:
 
     def __call__(self, theta):
         theta = np.atleast_2d(theta)
-        out = np.full(theta.shape[0], -np.inf)
-        ok = self.in_prior(theta)
+        out = self.log_prior(theta)
+        ok = np.isfinite(out)
         if np.any(ok):
-            out[ok] = self.log_likelihood(self.params(theta[ok]))
+            out[ok] = out[ok] + self.log_likelihood(self.params(theta[ok]))
         return out
 
     # ------------------------------------------------------------------ derived quantities
