@@ -1,5 +1,6 @@
 """Package-level behaviour: light imports, the command line, shared helpers."""
 
+import os
 import subprocess
 import sys
 import warnings
@@ -90,6 +91,10 @@ def test_atomic_path_success_and_failure(tmp_path):
     # the old content survives and no temporary file is left behind
     assert target.read_text() == "hello"
     assert sorted(p.name for p in target.parent.iterdir()) == ["file.txt"]
+    # readable by others like any normally created file (not the 0600 of a temporary file)
+    umask = os.umask(0)
+    os.umask(umask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
 
 
 def test_require_names_the_extra():
