@@ -16,9 +16,6 @@ too. The script never fails on timing.
 """
 
 import argparse
-import os
-import platform
-import re
 import time
 import warnings
 from pathlib import Path
@@ -26,15 +23,14 @@ from pathlib import Path
 import numpy as np
 from astropy import units as u
 
-from dmprofile import __version__
-from dmprofile._utils import G_KPC, atomic_write_text
+from dmprofile._utils import G_KPC
 from dmprofile.profiles import (DC14, NFW, Burkert, CoreNFW, Cuddeford, Exponential, Isotropic,
                                 OsipkovMerritt, Plummer, Zhao)
 from dmprofile.simulate import DwarfGalaxy
 
+from _report import machine, write_section  # noqa: E402 - benchmarks/ helper
+
 N_STARS = 1000
-MARK_START = "<!-- bench_simulate start -->"
-MARK_END = "<!-- bench_simulate end -->"
 
 # the model galpy also samples: NFW halo, Hernquist tracer, OM anisotropy
 GALPY_NFW = {"rho_s": 1e7, "r_s": 1.5, "a": 0.4, "r_a": 0.8}
@@ -108,22 +104,8 @@ def _sample_only_rate(make, repeats):
     return repeats / (time.process_time() - cpu0)
 
 
-def _machine():
-    return (f"{platform.platform()}, {platform.processor() or platform.machine()}, "
-            f"{os.cpu_count()} logical CPUs, Python {platform.python_version()}, "
-            f"numpy {np.__version__}, dmprofile {__version__}")
 
 
-def _write_section(path, text):
-    path = Path(path)
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    block = f"{MARK_START}\n{text.rstrip()}\n{MARK_END}"
-    pattern = re.compile(re.escape(MARK_START) + r".*?" + re.escape(MARK_END), re.DOTALL)
-    if pattern.search(old):
-        new = pattern.sub(lambda _: block, old)
-    else:
-        new = old.rstrip() + "\n\n" + block + "\n"
-    atomic_write_text(path, new)
 
 
 def main(argv=None):
@@ -157,7 +139,7 @@ def main(argv=None):
         print(galpy_line)
 
     lines = ["## Simulator: equilibrium dwarf galaxies (`benchmarks/bench_simulate.py`)", "",
-             f"Machine: {_machine()}. Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+             f"Machine: {machine()}. Date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
              "",
              "One galaxy = building a `DwarfGalaxy` (DF inversion and sampling tables) and "
              f"drawing {N_STARS} stars with `sample`; {args.repeats} galaxies per model, single "
@@ -167,7 +149,7 @@ def main(argv=None):
     lines += [f"| {name} | {cpu:.1f} | {wall:.1f} |" for name, cpu, wall in rows]
     lines += ["", galpy_line + ".", ""]
     if not args.no_write:
-        _write_section(args.out, "\n".join(lines))
+        write_section(args.out, "bench_simulate", "\n".join(lines))
         print(f"wrote {args.out}")
 
 

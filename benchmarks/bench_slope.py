@@ -32,8 +32,6 @@ atomically. The script never fails on a target or on timing.
 import argparse
 import json
 import os
-import platform
-import re
 import shlex
 import shutil
 import statistics
@@ -48,8 +46,8 @@ import numpy as np
 from dmprofile import __version__
 from dmprofile._utils import atomic_path, atomic_write_text
 
-MARK_START = "<!-- bench_slope start -->"
-MARK_END = "<!-- bench_slope end -->"
+from _report import machine, write_section  # noqa: E402 - benchmarks/ helper
+
 ROOT = Path(__file__).resolve().parents[1]
 LABEL = "bench_slope"
 FIGURES = ("pred_vs_true", "calibration", "vs_n_stars", "vs_truth")
@@ -89,15 +87,7 @@ def _loadavg():
 def _machine():
     import keras
 
-    try:
-        affinity = len(os.sched_getaffinity(0))
-    except AttributeError:
-        affinity = os.cpu_count()
-    return (f"{platform.platform()}, {platform.processor() or platform.machine()}, "
-            f"os.cpu_count() = {os.cpu_count()} (usable by this process: {affinity}), "
-            f"Python {platform.python_version()}, numpy {np.__version__}, "
-            f"Keras {keras.__version__} ({keras.backend.backend()} backend), "
-            f"dmprofile {__version__}")
+    return machine(f"Keras {keras.__version__} ({keras.backend.backend()} backend)")
 
 
 def _pct(x):
@@ -324,14 +314,6 @@ def speed_section(s):
             + (" Warnings: " + "; ".join(s["warnings"]) if s["warnings"] else "")]
 
 
-def _write_section(path, text):
-    path = Path(path)
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    block = f"{MARK_START}\n{text.rstrip()}\n{MARK_END}"
-    pattern = re.compile(re.escape(MARK_START) + r".*?" + re.escape(MARK_END), re.DOTALL)
-    new = (pattern.sub(lambda _: block, old) if pattern.search(old)
-           else old.rstrip() + "\n\n" + block + "\n")
-    atomic_write_text(path, new)
 
 
 def _copy_figures(files, static):
@@ -421,7 +403,7 @@ def main(argv=None):
         if not args.skip_accuracy:
             for path in _copy_figures(result.files, args.static):
                 print(f"wrote {path}")
-        _write_section(args.docs, text)
+        write_section(args.docs, "bench_slope", text)
         print(f"wrote {args.docs}")
     return 0
 
