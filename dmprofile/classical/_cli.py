@@ -19,7 +19,8 @@ def register(subparsers):
                      "posterior of the dark-matter log-slope at 150 pc and a parameter summary."),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("file", metavar="FILE", help="star catalogue")
-    p.add_argument("--halo", default="corenfw", choices=("corenfw", "zhao", "nfw"),
+    p.add_argument("--halo", default="zhao_m200",
+                   choices=("zhao_m200", "corenfw", "zhao", "nfw"),
                    help="dark-matter halo family")
     p.add_argument("--anisotropy", default="baes",
                    choices=("baes", "om", "constant", "isotropic"), help="anisotropy family")
@@ -105,7 +106,8 @@ def _register_compare(subparsers):
                    help="comma-separated methods to run (network, jeans)")
     p.add_argument("--model", default="default", help="'default' or a model directory")
     p.add_argument("--n-passes", type=int, default=100, help="Monte-Carlo dropout passes")
-    p.add_argument("--halo", default="corenfw", choices=("corenfw", "zhao", "nfw"),
+    p.add_argument("--halo", default="zhao_m200",
+                   choices=("zhao_m200", "corenfw", "zhao", "nfw"),
                    help="Jeans dark-matter halo family")
     p.add_argument("--anisotropy", default="baes",
                    choices=("baes", "om", "constant", "isotropic"), help="Jeans anisotropy family")

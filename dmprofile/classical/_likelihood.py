@@ -9,16 +9,27 @@ from ._priors import DuttonMaccio, normalise_spec, parse_prior
 __all__ = ["default_priors", "JeansLikelihood"]
 
 
-def default_priors(halo="corenfw", anisotropy="baes"):
-    """Default uniform priors of the Jeans fit, as ``{name: (low, high)}``.
+def default_priors(halo="zhao_m200", anisotropy="baes"):
+    """Default priors of the Jeans fit, as ``{name: specification}``.
+
+    A specification is ``(low, high)`` (uniform), ``("normal", mean, sigma)``,
+    ``("dutton_maccio", sigma_dex)`` (for ``c`` only: log-normal around the Dutton & Maccio 2014
+    concentration-mass relation at the sampled M200) or a number (fixed); the same forms are
+    accepted by the ``priors`` argument of `jeans_analysis`. The reasons for the defaults are
+    given in the user guide (:ref:`classical`).
 
     Parameters
     ----------
-    halo : {"corenfw", "zhao", "nfw"}
-        Halo family. ``corenfw`` (Read et al. 2016): ``log10_M200`` [Msun] in (7.5, 11.5),
-        ``c`` = r200/r_s in (4, 40), ``log10_r_c`` [kpc] in (-2, 0.5), ``n`` in (0, 1).
-        ``zhao``: ``log10_rho_s`` [Msun/kpc3] in (5, 10), ``log10_r_s`` [kpc] in (-1, 1.5),
-        ``alpha`` in (0.5, 3), ``beta`` in (3, 7), ``gamma`` in (0, 2).
+    halo : {"zhao_m200", "corenfw", "zhao", "nfw"}
+        Halo family. ``zhao_m200`` (default): the Zhao (1996) profile parameterised like
+        `~dmprofile.profiles.Zhao.from_M200_c`, with the priors of the default training prior
+        (`~dmprofile.simulate.DefaultDwarfPrior`): ``log10_M200`` [Msun] in (8.5, 10.5),
+        ``c`` = r200/r_s log-normal around the Dutton & Maccio (2014) relation with 0.15 dex
+        scatter, ``alpha`` in (0.5, 3), ``beta`` in (2.5, 5), ``gamma`` in (0, 1.5), a box
+        that contains the NFW and DC14 profiles. ``corenfw`` (Read et al. 2016):
+        ``log10_M200`` in (7.5, 11.5), ``c`` in (4, 40), ``log10_r_c`` [kpc] in (-2, 0.5),
+        ``n`` in (0, 1). ``zhao``: ``log10_rho_s`` [Msun/kpc3] in (5, 10), ``log10_r_s``
+        [kpc] in (-1, 1.5), ``alpha`` in (0.5, 3), ``beta`` in (3, 7), ``gamma`` in (0, 2).
         ``nfw``: ``log10_M200`` and ``c`` as for coreNFW. M200 is defined at 200 times the
         critical density of Planck 2018.
     anisotropy : {"baes", "om", "constant", "isotropic"}
@@ -37,6 +48,8 @@ def default_priors(halo="corenfw", anisotropy="baes"):
     Examples
     --------
     >>> from dmprofile.classical import default_priors
+    >>> default_priors()["c"]
+    ('dutton_maccio', 0.15)
     >>> priors = default_priors("corenfw", "om")
     >>> priors["log10_r_c"], priors["log10_r_a"]
     ((-2.0, 0.5), (-1.5, 1.0))
@@ -61,7 +74,7 @@ class JeansLikelihood:
 
     Instances are picklable (plain arrays only) so that a multiprocessing pool can evaluate
     chunks of walkers. Calling the instance with an ``(K, ndim)`` array returns ``K`` log
-    posterior values (uniform priors; ``-inf`` outside them).
+    posterior values (up to a constant; ``-inf`` outside the prior support).
 
     Parameters
     ----------
@@ -72,8 +85,8 @@ class JeansLikelihood:
     halo, anisotropy : str
         Model names (see `default_priors`).
     priors : dict
-        ``{name: (low, high)}`` for free parameters or ``{name: value}`` for fixed ones; must
-        cover every parameter of the models and ``v_sys``.
+        ``{name: specification}`` (see `default_priors`) or ``{name: value}`` for fixed
+        parameters; must cover every parameter of the models and ``v_sys``.
     stellar_mass : float
         Stellar mass [Msun] following the tracer (0 for none).
     n_grid : int

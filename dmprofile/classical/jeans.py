@@ -1,9 +1,11 @@
 """Classical spherical Jeans analysis of a dwarf spheroidal, sampled with emcee.
 
 The model follows GravSphere (Read & Steger 2017; Read et al. 2018) in its essentials: a
-(sum of) Plummer tracer fitted to the star positions by maximum likelihood, a coreNFW, Zhao or
-NFW dark-matter halo, optional stellar mass, Baes & van Hese (2007) anisotropy with priors
-uniform in the symmetrised tilde-beta = beta / (2 - beta), and an unbinned Gaussian likelihood
+(sum of) Plummer tracer fitted to the star positions by maximum likelihood, a Zhao, coreNFW or
+NFW dark-matter halo (by default a Zhao halo whose M200, concentration-mass relation and
+shape priors follow the default training prior), optional stellar mass, Baes & van Hese (2007)
+anisotropy with priors uniform in the symmetrised tilde-beta = beta / (2 - beta), and an
+unbinned Gaussian likelihood
 of every star's line-of-sight velocity around the systemic velocity with variance
 sigma_los(R)^2 + v_err^2. The projected dispersion comes from `sigma_los` (fixed-grid projection
 integrals, vectorised over walkers), so one fit on 1,000 stars takes about a minute.
@@ -79,7 +81,7 @@ def _convergence(sampler, burn, thin, emcee):
     }
 
 
-def jeans_analysis(table, *, halo="corenfw", anisotropy="baes", priors=None, nwalkers=32,
+def jeans_analysis(table, *, halo="zhao_m200", anisotropy="baes", priors=None, nwalkers=32,
                    nsteps=20000, burn=None, thin=1, seed=None, workers=1, pool=None, progress=True,
                    tracer="fit", tracer_components="auto", stellar_mass=None, fit_v_sys=None,
                    member_threshold=None, vsp=False, n_grid=30, moves=None,
@@ -93,13 +95,17 @@ def jeans_analysis(table, *, halo="corenfw", anisotropy="baes", priors=None, nwa
         and distance), ``v_los`` [speed], optional ``v_err`` [speed] and ``p_member`` (used as
         likelihood weights unless ``member_threshold`` is given). Parsed by
         `dmprofile.kinematics.StarCatalogue`; elliptical radii are circularised.
-    halo : {"corenfw", "zhao", "nfw"}
-        Dark-matter halo family (parameters and default priors in `default_priors`).
+    halo : {"zhao_m200", "corenfw", "zhao", "nfw"}
+        Dark-matter halo family (parameters and default priors in `default_priors`). The
+        default, a Zhao (alpha, beta, gamma) halo with M200, c and priors following the default
+        training prior, gives calibrated slope intervals on mocks from that prior.
     anisotropy : {"baes", "om", "constant", "isotropic"}
         Velocity anisotropy family.
     priors : dict, optional
-        Overrides of the default priors: ``{name: (low, high)}`` (uniform) or ``{name: value}``
-        (fixed), e.g. ``{"n": 0.0}`` for a cuspy coreNFW or ``{"v_sys": (100, 120)}`` in km/s.
+        Overrides of the default priors: ``{name: (low, high)}`` (uniform),
+        ``{name: ("normal", mean, sigma)}``, ``{"c": ("dutton_maccio", sigma_dex)}``
+        (log-normal around the concentration-mass relation) or ``{name: value}`` (fixed), e.g.
+        ``{"gamma": 1.0}`` for a fixed inner slope or ``{"v_sys": (100, 120)}`` in km/s.
     nwalkers, nsteps : int
         emcee ensemble size and chain length.
     burn : int, optional

@@ -98,12 +98,12 @@ def test_recovers_simulated_cusp_and_core(case):
 def test_result_api(small_result):
     res, _ = small_result
     assert isinstance(res, JeansResult)
-    assert "JeansResult: corenfw halo, baes anisotropy, 300 stars" in repr(res)
+    assert "JeansResult: zhao_m200 halo, baes anisotropy, 300 stars" in repr(res)
     s = res.samples
     assert len(s) == 20 * 60
     assert s["v_sys"].unit == KMS and s["rho_150"].unit == u.Msun / u.kpc**3
     assert set(res.parameter_names) == set(default_priors()) | {"v_sys"}
-    assert res.chain.shape == (120, 20, 9)
+    assert res.chain.shape == (120, 20, 10)
     conv = res.convergence
     assert {"tau", "tau_max", "acceptance_fraction", "converged"} <= set(conv)
     assert not conv["converged"]
@@ -161,9 +161,11 @@ def test_input_errors(small_result):
     with pytest.raises(TypeError, match="unexpected keyword argument"):
         jeans_analysis(t, r_s=1 * u.kpc, progress=False)
     with pytest.raises(ValueError, match="unknown prior parameter"):
-        jeans_analysis(t, priors={"gamma": (0, 1)}, nsteps=10, progress=False)
+        jeans_analysis(t, priors={"n": (0, 1)}, nsteps=10, progress=False)
     with pytest.raises(ValueError, match="low < high"):
-        jeans_analysis(t, priors={"n": (1, 0)}, nsteps=10, progress=False)
+        jeans_analysis(t, priors={"gamma": (1, 0)}, nsteps=10, progress=False)
+    with pytest.raises(ValueError, match="must be a number"):
+        jeans_analysis(t, priors={"gamma": ("beta", 1, 2)}, nsteps=10, progress=False)
     with pytest.raises(TypeError, match="plain numbers"):
         jeans_analysis(t, priors={"v_sys": (90, 110) * KMS}, nsteps=10, progress=False)
     with pytest.raises(ValueError, match="at least twice the number of free parameters"):

@@ -1,0 +1,112 @@
+"""Priors of the Jeans fit and the M200-parameterised Zhao halo."""
+
+import numpy as np
+import pytest
+from astropy import units as u
+from scipy import stats
+
+from dmprofile.classical import default_priors
+from dmprofile.classical._likelihood import JeansLikelihood
+from dmprofile.classical._models import HALO_MODELS
+from dmprofile.classical._priors import parse_prior
+from dmprofile.profiles import Plummer, Zhao
+from dmprofile.simulate import concentration_dutton_maccio
+
+
+def _likelihood(halo="zhao_m200", anisotropy="isotropic", **overrides):
+    rng = np.random.default_rng(0)
+    R = rng.uniform(0.05, 1.0, 200)
+    v = rng.normal(0.0, 9.0, 200)
+    priors = {**default_priors(halo, anisotropy), "v_sys": 0.0, **overrides}
+    return JeansLikelihood(R, v, np.full(200, 2.0), None, Plummer(0.25 * u.kpc), halo=halo,
+                           anisotropy=anisotropy, priors=priors)
+
+
+@pytest.mark.parametrize(("spec", "kind"), [((0.0, 1.0), "Uniform"),
+                                            (("uniform", 0.0, 1.0), "Uniform"),
+                                            (("normal", 0.5, 0.1), "Normal"),
+                                            (("dutton_maccio", 0.1), "DuttonMaccio")])
+def test_parse_prior(spec, kind):
+    assert type(parse_prior("c", spec)).__name__ == kind
+    assert parse_prior("c", 3.0) is None
+
+
+@pytest.mark.parametrize(("name", "spec", "match"), [
+    ("n", (1.0, 0.0), "low < high"),
+    ("n", ("normal", 0.0, 0.0), "standard deviation must be > 0"),
+    ("n", ("dutton_maccio", 0.1), "is for the concentration 'c'"),
+    ("c", ("dutton_maccio", -1.0), "scatter must be > 0"),
+    ("n", ("cauchy", 0.0, 1.0), "must be a number"),
+    ("n", (0.0, 1.0, 2.0), "must be a number"),
+    ("n", float("nan"), "must be finite"),
+])
+def test_parse_prior_errors(name, spec, match):
+    with pytest.raises(ValueError, match=match):
+        parse_prior(name, spec)
+
+
+def test_default_priors_follow_training_prior():
+    p = default_priors()
+    assert set(p) == {"log10_M200", "c", "alpha", "beta", "gamma", "tilde_beta0",
+                      "tilde_beta_inf", "log10_r_a", "eta"}
+    assert p["c"][0] == "dutton_maccio"
+    # the ranges contain the shapes of the default training prior (Zhao, NFW and DC14 haloes)
+    assert p["gamma"][0] <= 0.0 and p["gamma"][1] >= 1.5
+    assert p["beta"][0] <= 2.5 and p["beta"][1] >= 5.0
+    # the other families keep their parameters
+    assert set(default_priors("corenfw", "om")) == {"log10_M200", "c", "log10_r_c", "n",
+                                                    "log10_r_a"}
+
+
+def test_zhao_m200_matches_profiles_zhao():
+    """The vectorised halo model against `dmprofile.profiles.Zhao.from_M200_c` (hypergeometric
+    and incomplete-beta mass integrals)."""
+    h = HALO_MODELS["zhao_m200"]
+    shapes = np.array([[9.3, 12.0, 1.5, 2.7, 0.6], [8.6, 25.0, 0.5, 5.0, 1.4],
+                       [10.4, 8.0, 3.0, 3.0, 0.0], [9.0, 15.0, 1.0, 3.0, 1.0]])
+    P = {n: shapes[:, i:i + 1] for i, n in enumerate(h.params)}
+    r = np.geomspace(1e-3, 50.0, 256)
+    rho, mass, slope = h.density(P, r), h.mass(P, r), h.log_slope(P, r)
+    for k, (lm, c, a, b, g) in enumerate(shapes):
+        ref = Zhao.from_M200_c(10**lm * u.Msun, c, alpha=a, beta=b, gamma=g)
+        np.testing.assert_allclose(rho[k], ref._density(r), rtol=1e-6)
+        np.testing.assert_allclose(mass[k], ref._enclosed_mass(r), rtol=1e-3)
+        np.testing.assert_allclose(slope[k], ref._log_slope(r), rtol=1e-8)
+
+
+def test_dutton_maccio_prior_density_and_draws():
+    like = _likelihood()
+    i_m, i_c = like.names.index("log10_M200"), like.names.index("c")
+    draws = like.sample_prior(20000, np.random.default_rng(1))
+    assert np.all(like.in_prior(draws))
+    z = (np.log10(draws[:, i_c]) - np.log10(concentration_dutton_maccio(
+        10 ** draws[:, i_m]))) / 0.15
+    assert stats.kstest(z, "norm").pvalue > 1e-3
+    assert stats.kstest(draws[:, i_m], stats.uniform(8.5, 2.0).cdf).pvalue > 1e-3
+    # log prior differences: log-normal density in c, flat in the other parameters
+    theta = draws[:2].copy()
+    theta[1] = theta[0]
+    c_med = concentration_dutton_maccio(10 ** theta[0, i_m])
+    theta[0, i_c], theta[1, i_c] = c_med, c_med * 10**0.15
+    lp = like.log_prior(theta)
+    assert lp[0] - lp[1] == pytest.approx(0.5 + np.log(10**0.15), rel=1e-9)
+    theta[1, i_c] = c_med * 10**0.8                      # beyond 5 sigma
+    assert not like.in_prior(theta)[1]
+
+
+def test_gaussian_prior_and_fixed_values():
+    like = _likelihood(halo="corenfw", n=("normal", 0.5, 0.2), c=("uniform", 5.0, 30.0),
+                       log10_M200=9.0)
+    assert "log10_M200" not in like.names and like.fixed["log10_M200"] == 9.0
+    draws = like.sample_prior(5000, np.random.default_rng(2))
+    n = draws[:, like.names.index("n")]
+    assert abs(n.mean() - 0.5) < 0.02 and abs(n.std() - 0.2) < 0.02
+    assert like.priors["n"] == ("normal", 0.5, 0.2)
+
+
+def test_dutton_maccio_needs_m200():
+    with pytest.raises(ValueError, match="unknown prior parameter"):
+        _likelihood(halo="zhao", c=("dutton_maccio", 0.1))
+    like = _likelihood(halo="nfw", c=("dutton_maccio", 0.1), log10_M200=9.5)
+    c = like.sample_prior(2000, np.random.default_rng(3))[:, 0]
+    assert abs(np.median(np.log10(c)) - np.log10(concentration_dutton_maccio(10**9.5))) < 0.01
