@@ -28,46 +28,31 @@ benchmark never fails on timing.
 
 import argparse
 import json
-import os
-import platform
-import re
 import resource
 import sys
 import time
 import warnings
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from _report import machine, write_section
 from astropy import units as u
 
-from dmprofile import __version__
 from dmprofile._utils import atomic_write_text
 from dmprofile.classical import jeans_analysis
 from dmprofile.exceptions import DMProfileWarning
 
-MARK_START = "<!-- bench_jeans start -->"
-MARK_END = "<!-- bench_jeans end -->"
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 N_STARS_BINS = (100, 300, 1000, 3001)
 
 
-def _machine():
-    return (f"{platform.platform()}, {platform.processor() or platform.machine()}, "
-            f"{os.cpu_count()} logical CPUs, Python {platform.python_version()}, "
-            f"numpy {np.__version__}, dmprofile {__version__}")
+def _machine(network=False):
+    if not network:
+        return machine()
+    import keras
 
-
-def _write_section(path, text):
-    path = Path(path)
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    block = f"{MARK_START}\n{text.rstrip()}\n{MARK_END}"
-    pattern = re.compile(re.escape(MARK_START) + r".*?" + re.escape(MARK_END), re.DOTALL)
-    if pattern.search(old):
-        new = pattern.sub(lambda _: block, old)
-    else:
-        new = old.rstrip() + "\n\n" + block + "\n"
-    atomic_write_text(path, new)
+    return machine(f"Keras {keras.__version__} ({keras.backend.backend()} backend)")
 
 
 def _jeans_kwargs(args):
@@ -107,8 +92,7 @@ def _speed(args):
         print(f"warning: {w.message}")
     print(f"one fit: {args.n_stars} stars, {args.nwalkers} walkers x {args.nsteps} steps, "
           f"workers={args.workers}: wall {wall:.1f} s, CPU {cpu:.1f} s (+ children "
-          f"{children.ru_utime + children.ru_stime:.1f} s) on {os.cpu_count()} cores "
-          f"({platform.processor() or platform.machine()})")
+          f"{children.ru_utime + children.ru_stime:.1f} s); {machine()}")
 
 
 # ------------------------------------------------------------------------------------ mocks
@@ -234,12 +218,13 @@ def _report(args, desc, mocks, evals, labels):
     text = [
         "## Jeans analysis and the slope network on held-out mocks (`benchmarks/bench_jeans.py`)",
         "",
-        f"Machine: {_machine()}. Date: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC.",
+        f"Machine: {_machine(bool(args.model))}. Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.",
         "",
         f"Command: `{cmd}`",
         "",
-        f"Mocks: {n} galaxies, {source}; {n_stars.min()}–{n_stars.max()} stars (median "
-        f"{int(np.median(n_stars))}). Truth: gamma_150 = d ln rho / d ln r of the halo at 150 pc.",
+        (f"Mocks: {n} galaxies, {source}; {n_stars.min()}–{n_stars.max()} stars (median "
+         f"{int(np.median(n_stars))}). Truth: gamma_150 = d ln rho / d ln r of the halo at "
+         "150 pc."),
         "",
     ]
     methods = []
@@ -252,11 +237,11 @@ def _report(args, desc, mocks, evals, labels):
                        f"the one-off model loading ({args.load_time:.1f} s).")
     text.append(" ".join(methods))
     text += ["", *lines, *bins, "",
-             f"Intervals are highest-density intervals grown from the posterior mode "
-             f"(`SlopePosterior.interval`); metrics from `dmprofile.results.evaluate_posteriors`. "
-             f"For perfectly calibrated intervals the coverage of {n} mocks scatters by "
-             f"±{err68:.0%} (68%) and ±{err95:.0%} (95%) (binomial 1 sigma). Targets for the "
-             f"Jeans analysis: ~68% and >= 90%."]
+             ("Intervals are highest-density intervals grown from the posterior mode "
+              "(`SlopePosterior.interval`); metrics from `dmprofile.results.evaluate_posteriors`. "
+              f"For perfectly calibrated intervals the coverage of {n} mocks scatters by "
+              f"±{err68:.0%} (68%) and ±{err95:.0%} (95%) (binomial 1 sigma). Targets for the "
+              "Jeans analysis: ~68% and >= 90%.")]
     return "\n".join(text)
 
 
@@ -277,7 +262,7 @@ def _coverage(args):
     settings = {"mocks": desc, "jeans": {k: v for k, v in _jeans_kwargs(args).items()
                                          if k != "workers"}}
     results = _load(args.out, settings)
-    store = lambda: _save(args.out, settings, results)  # noqa: E731
+    store = lambda: _save(args.out, settings, results)
 
     def jeans(key, table):
         with warnings.catch_warnings():
@@ -323,7 +308,7 @@ def _coverage(args):
     print()
     print(text)
     if not args.no_write:
-        _write_section(args.docs, text)
+        write_section(args.docs, "bench_jeans", text)
         print(f"\nwrote the bench_jeans section of {args.docs}")
     return 0
 

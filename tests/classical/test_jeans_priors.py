@@ -110,3 +110,34 @@ def test_dutton_maccio_needs_m200():
     like = _likelihood(halo="nfw", c=("dutton_maccio", 0.1), log10_M200=9.5)
     c = like.sample_prior(2000, np.random.default_rng(3))[:, 0]
     assert abs(np.median(np.log10(c)) - np.log10(concentration_dutton_maccio(10**9.5))) < 0.01
+
+
+def test_jeans_analysis_with_prior_specifications():
+    import warnings
+
+    from astropy.table import QTable
+
+    from dmprofile.classical import jeans_analysis
+    from dmprofile.exceptions import DMProfileWarning
+
+    rng = np.random.default_rng(4)
+    n = 300
+    R = 0.25 * np.sqrt(1 / (1 / rng.uniform(size=n) - 1))
+    phi = rng.uniform(0, 2 * np.pi, n)
+    t = QTable({"x": R * np.cos(phi) * u.kpc, "y": R * np.sin(phi) * u.kpc,
+                "v_los": rng.normal(0, 9, n) * u.km / u.s,
+                "v_err": np.full(n, 2.0) * u.km / u.s}, meta={"v_sys": 0.0})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DMProfileWarning)
+        res = jeans_analysis(t, anisotropy="isotropic", nwalkers=12, nsteps=40, seed=1,
+                             progress=False, priors={"c": ("dutton_maccio", 0.05),
+                                                     "gamma": ("normal", 1.0, 0.1)})
+    assert res.meta["halo"] == "zhao_m200"
+    assert res.meta["priors"]["c"] == ("dutton_maccio", 0.05)
+    assert res.meta["priors"]["gamma"] == ("normal", 1.0, 0.1)
+    chain = res.chain.reshape(-1, len(res.parameter_names))
+    names = list(res.parameter_names)
+    z = (np.log10(chain[:, names.index("c")]) - np.log10(concentration_dutton_maccio(
+        10 ** chain[:, names.index("log10_M200")]))) / 0.05
+    assert np.all(np.abs(z) <= 5)
+    assert np.all(np.abs(chain[:, names.index("gamma")] - 1.0) <= 0.5)
