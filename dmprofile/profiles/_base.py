@@ -4,7 +4,7 @@ import numpy as np
 from astropy import units as u
 from scipy import optimize
 
-from .._utils import DENSITY, G_KPC, LENGTH, MASS, VELOCITY, as_value
+from .._utils import DENSITY, G_KPC, LENGTH, MASS, VELOCITY, as_dimensionless, as_value
 
 __all__ = ["DensityProfile", "ParametrizedMixin", "critical_density"]
 
@@ -28,6 +28,22 @@ def _default_H0():
     from astropy.cosmology import Planck18
 
     return Planck18.H0
+
+
+def _positive_float(value, name):
+    value = as_dimensionless(value, name)
+    if value <= 0:
+        msg = f"argument '{name}' must be > 0, got {value}"
+        raise ValueError(msg)
+    return value
+
+
+def _m200_r200(M200, H0, overdensity):
+    """M200 in Msun and r200 in kpc for the given (or Planck 2018) Hubble constant."""
+    m200 = as_value(M200, MASS, "M200", scalar=True, positive=True, allow_zero=False)
+    overdensity = _positive_float(overdensity, "overdensity")
+    rho_c = critical_density(_default_H0() if H0 is None else H0)
+    return m200, (3 * m200 / (4 * np.pi * overdensity * rho_c)) ** (1 / 3)
 
 
 class ParametrizedMixin:

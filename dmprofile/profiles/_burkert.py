@@ -3,8 +3,7 @@
 import numpy as np
 
 from .._utils import DENSITY, LENGTH, as_value
-from ._base import DensityProfile
-from ._zhao import _m200_r200, _positive_float
+from ._base import DensityProfile, _m200_r200, _positive_float
 
 __all__ = ["Burkert"]
 

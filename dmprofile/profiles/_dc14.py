@@ -6,7 +6,8 @@ import numpy as np
 
 from .._utils import DENSITY, LENGTH, MASS, as_dimensionless
 from ..exceptions import DMProfileWarning
-from ._zhao import Zhao, _m200_r200, _positive_float, _zhao_mass_integral
+from ._base import _m200_r200, _positive_float
+from ._zhao import Zhao, _zhao_mass_integral
 
 __all__ = ["DC14", "dc14_shape"]
 

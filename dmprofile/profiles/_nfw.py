@@ -2,8 +2,8 @@
 
 import numpy as np
 
-from .._utils import DENSITY, LENGTH, MASS, as_dimensionless, as_value
-from ._base import DensityProfile, _default_H0, critical_density
+from .._utils import DENSITY, LENGTH, as_value
+from ._base import DensityProfile, _m200_r200, _positive_float
 
 __all__ = ["NFW"]
 
@@ -62,13 +62,8 @@ class NFW(DensityProfile):
         H0 : `~astropy.units.Quantity` [frequency], optional
             Hubble constant (default Planck 2018).
         """
-        m200 = as_value(M200, MASS, "M200", scalar=True, positive=True, allow_zero=False)
-        c = as_dimensionless(c, "c")
-        if c <= 0:
-            msg = f"argument 'c' must be > 0, got {c}"
-            raise ValueError(msg)
-        rho_c = critical_density(_default_H0() if H0 is None else H0)
-        r200 = (3 * m200 / (4 * np.pi * overdensity * rho_c)) ** (1 / 3)
+        m200, r200 = _m200_r200(M200, H0, overdensity)
+        c = _positive_float(c, "c")
         r_s = r200 / c
         rho_s = m200 / (4 * np.pi * r_s**3 * (np.log1p(c) - c / (1 + c)))
         return cls(rho_s * DENSITY, r_s * LENGTH)

@@ -3,8 +3,8 @@ r"""The Zhao (1996) double power law, also called the (alpha, beta, gamma) profi
 import numpy as np
 from scipy import special
 
-from .._utils import DENSITY, LENGTH, MASS, as_dimensionless, as_value
-from ._base import DensityProfile, _default_H0, critical_density
+from .._utils import DENSITY, LENGTH, as_dimensionless, as_value
+from ._base import DensityProfile, _m200_r200, _positive_float
 
 __all__ = ["Zhao"]
 
@@ -213,18 +213,3 @@ def _check_shape(alpha, beta, gamma):
         raise ValueError(msg)
     return alpha, beta, gamma
 
-
-def _positive_float(value, name):
-    value = as_dimensionless(value, name)
-    if value <= 0:
-        msg = f"argument '{name}' must be > 0, got {value}"
-        raise ValueError(msg)
-    return value
-
-
-def _m200_r200(M200, H0, overdensity):
-    """M200 in Msun and r200 in kpc for the given (or Planck 2018) Hubble constant."""
-    m200 = as_value(M200, MASS, "M200", scalar=True, positive=True, allow_zero=False)
-    overdensity = _positive_float(overdensity, "overdensity")
-    rho_c = critical_density(_default_H0() if H0 is None else H0)
-    return m200, (3 * m200 / (4 * np.pi * overdensity * rho_c)) ** (1 / 3)
