@@ -3,8 +3,8 @@
 For Carina, Sextans, Fornax and Sculptor (the bundled Walker, Mateo & Olszewski 2009 velocities
 of members with Mmb >= 0.5, galaxy parameters from the LVDB), `dmprofile.compare` infers the
 dark-matter log-slope at 150 pc with the slope network (100 Monte-Carlo dropout passes) and
-with the spherical Jeans analysis of `dmprofile.classical` (coreNFW halo, Baes & van Hese
-anisotropy, Plummer tracer with the photometric half-light radius). The results are put next to
+with the spherical Jeans analysis of `dmprofile.classical` (its default halo prior, ``--halo``,
+Baes & van Hese anisotropy, Plummer tracer with the photometric half-light radius). The results are put next to
 GravSphere (Read et al. 2019, as quoted in the paper's Table 1) and the paper's own network.
 
 Writes to ``--out-dir``:
@@ -158,6 +158,8 @@ def main(argv=None):
     parser.add_argument("--n-passes", type=int, default=100, help="Monte-Carlo dropout passes")
     parser.add_argument("--nwalkers", type=int, default=32, help="emcee walkers")
     parser.add_argument("--nsteps", type=int, default=20000, help="emcee steps per walker")
+    parser.add_argument("--halo", default="zhao_m200",
+                        help="Jeans halo prior (default %(default)s, the package default)")
     parser.add_argument("--tracer", default="r_half", choices=("r_half", "fit"),
                         help="Jeans tracer: Plummer with the photometric r_half, or fitted")
     parser.add_argument("--vsp", action="store_true", help="virial shape parameters in the fit")
@@ -169,7 +171,7 @@ def main(argv=None):
     if unknown:
         parser.error(f"unknown galaxies {unknown}; choose from {', '.join(GALAXIES)}")
     args.out_dir.mkdir(parents=True, exist_ok=True)
-    jeans_kwargs = {"halo": "corenfw", "anisotropy": "baes", "tracer": args.tracer,
+    jeans_kwargs = {"halo": args.halo, "anisotropy": "baes", "tracer": args.tracer,
                     "nwalkers": args.nwalkers, "nsteps": args.nsteps, "vsp": args.vsp,
                     "progress": args.progress}
     start = time.perf_counter()
@@ -181,7 +183,7 @@ def main(argv=None):
                        "jeans": {k: v for k, v in jeans_kwargs.items() if k != "progress"}})
     table.write(args.out_dir / "local_group_dwarfs.ecsv", overwrite=True)
     header = (f"dmprofile {dmprofile.__version__}, model {model_name}, seed {args.seed}, "
-              f"{args.n_passes} passes; Jeans: coreNFW + Baes & van Hese, tracer="
+              f"{args.n_passes} passes; Jeans: {args.halo} halo + Baes & van Hese, tracer="
               f"{args.tracer}, {args.nwalkers} walkers x {args.nsteps} steps"
               f"{', VSPs' if args.vsp else ''}")
     text = markdown(table, header=header)
