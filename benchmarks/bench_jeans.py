@@ -262,7 +262,9 @@ def _coverage(args):
     settings = {"mocks": desc, "jeans": {k: v for k, v in _jeans_kwargs(args).items()
                                          if k != "workers"}}
     results = _load(args.out, settings)
-    store = lambda: _save(args.out, settings, results)
+
+    def store():
+        return _save(args.out, settings, results)
 
     def jeans(key, table):
         with warnings.catch_warnings():

@@ -73,6 +73,82 @@ def as_value(value, unit, name, *, scalar=False, positive=False, allow_zero=True
     return float(out) if scalar else out
 
 
+class MissingColumnError(KeyError, ValueError):
+    """A required table column is absent (a KeyError and a ValueError, with a readable message)."""
+
+    __str__ = Exception.__str__
+
+
+def column_values(table, name, unit, *, required=True, finite=False, what="table"):
+    """Column ``name`` of ``table`` as a 1-D float ndarray in ``unit``; masked entries are NaN.
+
+    Parameters
+    ----------
+    table : `~astropy.table.Table` or `~astropy.table.QTable`
+    name : str
+        Column name.
+    unit : `~astropy.units.UnitBase`
+        The unit to convert to; its physical type is the one expected. For dimensionless
+        columns a plain column (no unit) is accepted.
+    required : bool
+        Raise when the column is missing (else return None).
+    finite : bool
+        Raise if any value is NaN or infinite.
+    what : str
+        How the table is called in error messages.
+
+    Raises
+    ------
+    MissingColumnError
+        If a required column is missing.
+    astropy.units.UnitTypeError
+        If the column has no unit or the wrong physical type.
+    ValueError
+        If the column is not 1-D or (with ``finite``) has non-finite values.
+    """
+    if name not in table.colnames:
+        if required:
+            msg = f"{what} has no column {name!r} (columns are {table.colnames})"
+            raise MissingColumnError(msg)
+        return None
+    col = table[name]
+    col_unit = getattr(col, "unit", None)
+    unit = u.Unit(unit)
+    if unit == u.dimensionless_unscaled:
+        if col_unit is not None and col_unit != u.dimensionless_unscaled:
+            msg = f"column {name!r} must be dimensionless, got unit {col_unit}"
+            raise u.UnitTypeError(msg)
+        scale = 1.0
+    else:
+        if col_unit is None or col_unit == u.dimensionless_unscaled:
+            msg = (f"column {name!r} must have {unit.physical_type} units (e.g. {unit}), "
+                   f"got no unit")
+            raise u.UnitTypeError(msg)
+        try:
+            scale = col_unit.to(unit)
+        except u.UnitConversionError:
+            msg = (f"column {name!r} must have {unit.physical_type} units (e.g. {unit}), "
+                   f"got {col_unit} ({col_unit.physical_type})")
+            raise u.UnitTypeError(msg) from None
+    if hasattr(col, "unmasked"):  # astropy Masked Quantity
+        values = np.asarray(col.unmasked.value, dtype=float).copy()
+        mask = np.asarray(col.mask)
+    else:
+        data = col.value if isinstance(col, u.Quantity) else col
+        mask = np.ma.getmaskarray(data)
+        values = np.asarray(np.ma.getdata(data), dtype=float).copy()
+    if values.ndim != 1:
+        msg = f"column {name!r} must be one-dimensional, got shape {values.shape}"
+        raise ValueError(msg)
+    values[mask] = np.nan
+    values *= scale
+    if finite and not np.all(np.isfinite(values)):
+        n_bad = np.count_nonzero(~np.isfinite(values))
+        msg = f"column {name!r} of {what} contains {n_bad} non-finite (or masked) values"
+        raise ValueError(msg)
+    return values
+
+
 def as_dimensionless(value, name, *, scalar=True):
     """Accept a plain number or a dimensionless Quantity; return a float (array)."""
     if isinstance(value, u.Quantity):

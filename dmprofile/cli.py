@@ -26,7 +26,8 @@ def build_parser():
     """Build the argument parser with every registered subcommand."""
     parser = argparse.ArgumentParser(
         prog="dmprofile",
-        description="Dark-matter density profiles of galaxies: neural inference and classical dynamics.",
+        description=("Dark-matter density profiles of galaxies: neural inference and "
+                     "classical dynamics."),
     )
     parser.add_argument("--version", action="version", version=f"dmprofile {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")

@@ -397,7 +397,10 @@ class SlopePosterior:
             if name not in table.colnames:
                 msg = f"table must have columns 'gamma_150' and 'pdf', got {table.colnames}"
                 raise ValueError(msg)
-        value = lambda name: np.asarray(getattr(table[name], "value", table[name]), dtype=float)
+
+        def value(name):
+            return np.asarray(getattr(table[name], "value", table[name]), dtype=float)
+
         derived = {"quantity", "mode", "mean", "std", "hdi68_low", "hdi68_high"}
         meta = {k: v for k, v in table.meta.items() if k not in derived}
         if "DMPMETA" in meta:

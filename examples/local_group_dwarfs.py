@@ -4,8 +4,9 @@ For Carina, Sextans, Fornax and Sculptor (the bundled Walker, Mateo & Olszewski 
 of members with Mmb >= 0.5, galaxy parameters from the LVDB), `dmprofile.compare` infers the
 dark-matter log-slope at 150 pc with the slope network (100 Monte-Carlo dropout passes) and
 with the spherical Jeans analysis of `dmprofile.classical` (its default halo prior, ``--halo``,
-Baes & van Hese anisotropy, Plummer tracer with the photometric half-light radius). The results are put next to
-GravSphere (Read et al. 2019, as quoted in the paper's Table 1) and the paper's own network.
+Baes & van Hese anisotropy, Plummer tracer with the photometric half-light radius). The results
+are put next to GravSphere (Read et al. 2019, as quoted in the paper's Table 1) and the paper's
+own network.
 
 Writes to ``--out-dir``:
 

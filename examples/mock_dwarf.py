@@ -33,7 +33,8 @@ def main(argv=None):
     truth = stars.meta
     print(galaxy.halo)
     print(f"true log-slope at 150 pc  gamma_150 = {truth['gamma_150']:.3f}")
-    print(f"rho(150 pc) = {truth['rho_150']:.3e} Msun/kpc3,  M(<150 pc) = {truth['M_150']:.3e} Msun")
+    print(f"rho(150 pc) = {truth['rho_150']:.3e} Msun/kpc3,  "
+          f"M(<150 pc) = {truth['M_150']:.3e} Msun")
     print(f"{len(stars)} stars, sigma_los = {stars['v_los'].std():.2f}")
 
     images = phase_space_images(stars)

@@ -16,11 +16,13 @@ from dmprofile.cli import main
 
 
 @pytest.mark.parametrize("module", ["dmprofile", "dmprofile.profiles", "dmprofile.kinematics",
-                                    "dmprofile.simulate", "dmprofile.observe", "dmprofile.classical",
-                                    "dmprofile.datasets", "dmprofile.nets", "dmprofile.results"])
+                                    "dmprofile.simulate", "dmprofile.observe",
+                                    "dmprofile.classical", "dmprofile.datasets", "dmprofile.nets",
+                                    "dmprofile.results"])
 def test_import_does_not_load_tensorflow(module):
     code = (f"import sys, {module}; "
-            "heavy = [m for m in ('tensorflow', 'keras', 'matplotlib', 'dask') if m in sys.modules]; "
+            "heavy = [m for m in ('tensorflow', 'keras', 'matplotlib', 'dask') "
+            "if m in sys.modules]; "
             "print(','.join(heavy))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""

@@ -100,7 +100,8 @@ def test_interval_skewed_is_highest_density():
         def upper(a):
             return brentq(lambda b: dist.pdf(b) - dist.pdf(a), mode, 1.0)
 
-        a = brentq(lambda a: dist.cdf(upper(a)) - dist.cdf(a) - level, -2.9, mode - 1e-6)
+        a = brentq(lambda a, level=level: dist.cdf(upper(a)) - dist.cdf(a) - level,
+                   -2.9, mode - 1e-6)
         lo, hi = post.interval(level)
         assert lo == pytest.approx(a, abs=STEP)
         assert hi == pytest.approx(upper(a), abs=STEP)

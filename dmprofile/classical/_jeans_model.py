@@ -16,10 +16,10 @@ and the line-of-sight projection (Binney & Mamon 1982) reads
         \\frac{\\nu \\sigma_r^2(r)\\, r\\, dr}{\\sqrt{r^2 - R^2}}.
 
 Both integrals are done on fixed grids, for many parameter sets at once (the MCMC walkers): the
-inner one as a cumulative sum in ln r, exact for piecewise power laws, with an analytic tail; the outer by
-Gauss-Legendre quadrature in t with r = R cosh t, which removes the endpoint singularity. The grid,
-the tracer density and the interpolation weights are computed once per data set, so one call for
-~50 parameter sets and 30 projected radii costs a few milliseconds.
+inner one as a cumulative sum in ln r, exact for piecewise power laws, with an analytic tail; the
+outer by Gauss-Legendre quadrature in t with r = R cosh t, which removes the endpoint singularity.
+The grid, the tracer density and the interpolation weights are computed once per data set, so
+one call for ~50 parameter sets and 30 projected radii costs a few milliseconds.
 """
 
 import numpy as np

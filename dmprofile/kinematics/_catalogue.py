@@ -31,7 +31,7 @@ import numpy as np
 from astropy import units as u
 from astropy.table import Table
 
-from .._utils import LENGTH, VELOCITY, as_dimensionless, as_value
+from .._utils import LENGTH, VELOCITY, as_dimensionless, as_value, column_values
 from ..exceptions import DMProfileWarning
 from ._estimate import _ml_plummer, _ml_velocity
 
@@ -86,46 +86,6 @@ def _meta_lookup(meta, name):
         msg = f"{where} must be finite, got {value!r}"
         raise ValueError(msg)
     return value, where
-
-
-def _column(table, name, unit, *, required=True):
-    """Column ``name`` as float ndarray in ``unit`` with masked entries set to NaN."""
-    if name not in table.colnames:
-        if required:
-            msg = f"table has no column {name!r}"
-            raise KeyError(msg)
-        return None
-    col = table[name]
-    col_unit = getattr(col, "unit", None)
-    unit = u.Unit(unit)
-    if unit == u.dimensionless_unscaled:
-        if col_unit is not None and col_unit != u.dimensionless_unscaled:
-            msg = f"column {name!r} must be dimensionless, got unit {col_unit}"
-            raise u.UnitTypeError(msg)
-        scale = 1.0
-    else:
-        if col_unit is None or col_unit == u.dimensionless_unscaled:
-            msg = (f"column {name!r} must have {unit.physical_type} units (e.g. {unit}), "
-                   f"but it has no unit")
-            raise u.UnitTypeError(msg)
-        try:
-            scale = col_unit.to(unit)
-        except u.UnitConversionError:
-            msg = (f"column {name!r} must have {unit.physical_type} units (e.g. {unit}), "
-                   f"got {col_unit} ({col_unit.physical_type})")
-            raise u.UnitTypeError(msg) from None
-    if hasattr(col, "unmasked"):  # astropy Masked Quantity
-        values = np.asarray(col.unmasked.value, dtype=float).copy()
-        mask = np.asarray(col.mask)
-    else:
-        data = col.value if isinstance(col, u.Quantity) else col
-        mask = np.ma.getmaskarray(data)
-        values = np.asarray(np.ma.getdata(data), dtype=float).copy()
-    if values.ndim != 1:
-        msg = f"column {name!r} must be one-dimensional, got shape {values.shape}"
-        raise ValueError(msg)
-    values[mask] = np.nan
-    return values * scale
 
 
 def _project(ra, dec, center, distance):
@@ -264,12 +224,12 @@ class StarCatalogue:
                    f"found columns {table.colnames}")
             raise KeyError(msg)
         if kind == "xy":
-            p1, p2 = _column(table, "x", LENGTH), _column(table, "y", LENGTH)
+            p1, p2 = column_values(table, "x", LENGTH), column_values(table, "y", LENGTH)
         else:
-            p1, p2 = _column(table, "ra", u.deg), _column(table, "dec", u.deg)
-        v = _column(table, "v_los", VELOCITY)
-        e = _column(table, "v_err", VELOCITY, required=False)
-        p = _column(table, "p_member", u.dimensionless_unscaled, required=False)
+            p1, p2 = column_values(table, "ra", u.deg), column_values(table, "dec", u.deg)
+        v = column_values(table, "v_los", VELOCITY)
+        e = column_values(table, "v_err", VELOCITY, required=False)
+        p = column_values(table, "p_member", u.dimensionless_unscaled, required=False)
 
         finite = np.isfinite(p1) & np.isfinite(p2) & np.isfinite(v)
         for arr in (e, p):

@@ -12,8 +12,8 @@ needs them is called (``pip install "dmprofile[nets]"``).
 import importlib
 
 __all__ = ["build_mdcnn", "mixture_nll", "MCDropout", "MixtureHead", "SelectChannel",
-           "train_slope", "split_by_galaxy", "augment_images", "evaluate_slope", "load_model", "SlopeModel",
-           "MixturePasses"]
+           "train_slope", "split_by_galaxy", "augment_images", "evaluate_slope", "load_model",
+           "SlopeModel", "MixturePasses"]
 
 _LOCATIONS = {
     "build_mdcnn": "_architectures",

@@ -1,8 +1,8 @@
 """The mixture-density convolutional network (MDCNN) for the inner slope gamma_150.
 
-After Expósito-Márquez et al. (2023, MNRAS 519, 4384; arXiv:2209.05965): the two phase-space probability
-density images go through two convolutional branches, which are concatenated and followed by
-three dense layers with Monte-Carlo dropout and a Gaussian-mixture head.
+After Expósito-Márquez et al. (2023, MNRAS 519, 4384; arXiv:2209.05965): the two phase-space
+probability density images go through two convolutional branches, which are concatenated and
+followed by three dense layers with Monte-Carlo dropout and a Gaussian-mixture head.
 """
 
 import numpy as np

@@ -21,7 +21,7 @@ import numpy as np
 from .._utils import atomic_write_text
 from .._version import __version__
 from ._io import (CARD_FILE, CARD_FORMAT, CARD_VERSION, MODEL_FILE, SPLIT_FILE,
-                  load_model, mixture_pdfs, sha256_file)
+                  load_model, sha256_file)
 from ._losses import mixture_nll_numpy
 
 __all__ = ["train_slope", "split_by_galaxy", "augment_images", "DEFAULT_ARCHITECTURE", "TARGET",
@@ -496,7 +496,10 @@ def _finalise(model, out_dir, *, state, split, truth, rows, data, suite_path, bi
         "architecture": _jsonable(arch),
         "prior": _jsonable(manifest.get("prior", {})),
         "training_ranges": _training_ranges(truth, rows["train"]),
-        "suite": {"checksum": state["config"]["suite_checksum"], "path": suite_path,
+        # the suite is identified by its checksum; only the directory name is kept (a full
+        # path would tie the card to the machine it was trained on)
+        "suite": {"checksum": state["config"]["suite_checksum"],
+                  "name": None if suite_path is None else Path(suite_path).name,
                   "n_rows": int(len(truth)), "n_galaxies": int(sum(len(v) for v in split.values())),
                   "manifest": _jsonable({k: v for k, v in manifest.items() if k != "prior"})},
         "split": {"file": SPLIT_FILE, "seed": state["config"]["seed"],

@@ -7,7 +7,7 @@ from astropy import units as u
 from astropy.table import QTable
 from scipy import stats
 
-from .._utils import LENGTH, VELOCITY, as_dimensionless, as_value
+from .._utils import LENGTH, VELOCITY, as_dimensionless, as_value, column_values
 from .._version import __version__
 
 __all__ = ["observe", "draw_velocity_errors", "binary_velocities"]
@@ -31,30 +31,6 @@ def _seed_for_meta(seed):
     if isinstance(seed, np.random.SeedSequence):
         return str(seed.entropy) if not seed.spawn_key else f"{seed.entropy}:{seed.spawn_key}"
     return repr(seed)
-
-
-def _column(table, name, unit):
-    if name not in table.colnames:
-        msg = f"sample must have a column '{name}' (columns are {table.colnames})"
-        raise ValueError(msg)
-    col = table[name]
-    if not isinstance(col, u.Quantity):
-        if getattr(col, "unit", None) is None:
-            msg = f"column '{name}' must have {u.Unit(unit).physical_type} units, got no unit"
-            raise u.UnitTypeError(msg)
-        col = u.Quantity(col)
-    try:
-        values = col.to_value(unit)
-    except u.UnitConversionError:
-        msg = (f"column '{name}' must have {u.Unit(unit).physical_type} units, got {col.unit} "
-               f"({col.unit.physical_type})")
-        raise u.UnitTypeError(msg) from None
-    values = np.asarray(values, dtype=float)
-    if not np.all(np.isfinite(values)):
-        n_bad = np.count_nonzero(~np.isfinite(values))
-        msg = f"column '{name}' of 'sample' contains {n_bad} non-finite values"
-        raise ValueError(msg)
-    return values
 
 
 def _los_basis(los, rng):
@@ -272,8 +248,10 @@ def observe(sample, *, los=None, v_err=2 * u.km / u.s, v_sys=0 * u.km / u.s, con
     if not hasattr(sample, "colnames"):
         msg = f"argument 'sample' must be an astropy Table/QTable, got {type(sample).__name__}"
         raise TypeError(msg)
-    pos = np.stack([_column(sample, c, LENGTH) for c in ("x", "y", "z")], axis=1)
-    vel = np.stack([_column(sample, c, VELOCITY) for c in ("vx", "vy", "vz")], axis=1)
+    pos = np.stack([column_values(sample, c, LENGTH, finite=True, what="sample")
+                    for c in ("x", "y", "z")], axis=1)
+    vel = np.stack([column_values(sample, c, VELOCITY, finite=True, what="sample")
+                    for c in ("vx", "vy", "vz")], axis=1)
     n = len(pos)
     if n == 0:
         msg = "argument 'sample' has no stars"

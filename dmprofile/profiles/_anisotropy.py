@@ -149,4 +149,5 @@ class BaesVanHese(AnisotropyProfile):
     def _log_jeans_factor(self, r):
         r = np.asarray(r, dtype=float)
         x = (r / self._r_a) ** self._eta
-        return 2 * self._beta0 * np.log(r) + 2 * (self._beta_inf - self._beta0) / self._eta * np.log1p(x)
+        return (2 * self._beta0 * np.log(r)
+                + 2 * (self._beta_inf - self._beta0) / self._eta * np.log1p(x))

@@ -118,7 +118,8 @@ class DensityProfile(ParametrizedMixin):
         """d ln rho / d ln r by a central difference in ln r (error ~1e-8)."""
         r = np.asarray(r, dtype=float)
         h = 1e-4
-        return (np.log(self._density(r * np.exp(h))) - np.log(self._density(r * np.exp(-h)))) / (2 * h)
+        return (np.log(self._density(r * np.exp(h)))
+                - np.log(self._density(r * np.exp(-h)))) / (2 * h)
 
     def _circular_velocity(self, r):
         r = np.asarray(r, dtype=float)
@@ -144,7 +145,8 @@ class DensityProfile(ParametrizedMixin):
             getattr(self, f"_{n}") == getattr(other, f"_{n}") for n in self._parameters)
 
     def __hash__(self):
-        return hash((type(self).__name__,) + tuple(getattr(self, f"_{n}") for n in self._parameters))
+        return hash((type(self).__name__,)
+                    + tuple(getattr(self, f"_{n}") for n in self._parameters))
 
     # ------------------------------------------------------------------ public Quantity API
     def density(self, r):
@@ -318,7 +320,10 @@ class DensityProfile(ParametrizedMixin):
         return float(np.exp(optimize.brentq(f, np.log(rs * 1e-6), np.log(rs * 1e6), xtol=1e-12)))
 
     def _projected_half_untruncated(self):
-        """Projected half-mass radius: M_proj(<R) = M_tot - int_R^inf 4 pi r^2 rho sqrt(1-R^2/r^2) dr."""
+        """Projected half-mass radius.
+
+        M_proj(<R) = M_tot - int_R^inf 4 pi r^2 rho sqrt(1-R^2/r^2) dr.
+        """
         mtot = self._total_mass()
         rs = self._scale_radius()
 

@@ -60,7 +60,8 @@ class Burkert(DensityProfile):
     _units = {"rho_0": DENSITY, "r_0": LENGTH}
 
     def __init__(self, rho_0, r_0):
-        self._rho_0 = as_value(rho_0, DENSITY, "rho_0", scalar=True, positive=True, allow_zero=False)
+        self._rho_0 = as_value(rho_0, DENSITY, "rho_0", scalar=True, positive=True,
+                                allow_zero=False)
         self._r_0 = as_value(r_0, LENGTH, "r_0", scalar=True, positive=True, allow_zero=False)
 
     @classmethod

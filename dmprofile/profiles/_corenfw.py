@@ -73,7 +73,8 @@ class CoreNFW(DensityProfile):
     _units = {"rho_s": DENSITY, "r_s": LENGTH, "r_c": LENGTH}
 
     def __init__(self, rho_s, r_s, *, r_c, n):
-        self._rho_s = as_value(rho_s, DENSITY, "rho_s", scalar=True, positive=True, allow_zero=False)
+        self._rho_s = as_value(rho_s, DENSITY, "rho_s", scalar=True, positive=True,
+                                allow_zero=False)
         self._r_s = as_value(r_s, LENGTH, "r_s", scalar=True, positive=True, allow_zero=False)
         self._r_c = as_value(r_c, LENGTH, "r_c", scalar=True, positive=True, allow_zero=False)
         n = as_dimensionless(n, "n")

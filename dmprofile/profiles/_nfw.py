@@ -46,7 +46,8 @@ class NFW(DensityProfile):
     _units = {"rho_s": DENSITY, "r_s": LENGTH}
 
     def __init__(self, rho_s, r_s):
-        self._rho_s = as_value(rho_s, DENSITY, "rho_s", scalar=True, positive=True, allow_zero=False)
+        self._rho_s = as_value(rho_s, DENSITY, "rho_s", scalar=True, positive=True,
+                                allow_zero=False)
         self._r_s = as_value(r_s, LENGTH, "r_s", scalar=True, positive=True, allow_zero=False)
 
     @classmethod

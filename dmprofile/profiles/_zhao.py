@@ -137,7 +137,8 @@ class Zhao(DensityProfile):
     _units = {"rho_s": DENSITY, "r_s": LENGTH}
 
     def __init__(self, rho_s, r_s, *, alpha, beta, gamma):
-        self._rho_s = as_value(rho_s, DENSITY, "rho_s", scalar=True, positive=True, allow_zero=False)
+        self._rho_s = as_value(rho_s, DENSITY, "rho_s", scalar=True, positive=True,
+                                allow_zero=False)
         self._r_s = as_value(r_s, LENGTH, "r_s", scalar=True, positive=True, allow_zero=False)
         self._alpha, self._beta, self._gamma = _check_shape(alpha, beta, gamma)
 

@@ -216,7 +216,8 @@ def test_bad_samples():
         observe(bad)
     bad = Table(good)
     bad["x"].unit = None
-    with pytest.raises(u.UnitTypeError, match="column 'x' must have length units, got no unit"):
+    with pytest.raises(u.UnitTypeError,
+                       match=r"column 'x' must have length units \(e.g. kpc\), got no unit"):
         observe(bad)
     bad = good.copy()
     bad["vx"] = bad["vx"].value * u.kpc

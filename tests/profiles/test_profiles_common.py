@@ -80,7 +80,8 @@ def test_density_is_derivative_of_mass(profile):
 def test_log_slope_matches_numerical_derivative(profile):
     h = 1e-5
     r = RADII
-    num = (np.log(profile._density(r * np.exp(h))) - np.log(profile._density(r * np.exp(-h)))) / (2 * h)
+    num = (np.log(profile._density(r * np.exp(h)))
+           - np.log(profile._density(r * np.exp(-h)))) / (2 * h)
     np.testing.assert_allclose(profile.log_slope(r * u.kpc).value, num, rtol=1e-6, atol=1e-7)
 
 
@@ -168,5 +169,5 @@ def test_pickle_roundtrip(profile):
 
     again = pickle.loads(pickle.dumps(profile))
     assert again == profile
-    assert_quantity_allclose(again.enclosed_mass(RADII * u.kpc), profile.enclosed_mass(RADII * u.kpc),
-                             rtol=0)
+    assert_quantity_allclose(again.enclosed_mass(RADII * u.kpc),
+                             profile.enclosed_mass(RADII * u.kpc), rtol=0)

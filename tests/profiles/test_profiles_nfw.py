@@ -22,16 +22,17 @@ def _rho_crit(h0):
 def test_critical_density_matches_astropy():
     assert_quantity_allclose(critical_density(H0) * RHO, _rho_crit(H0), rtol=1e-10)
     from astropy.cosmology import Planck18
-    assert_quantity_allclose(critical_density(Planck18.H0) * RHO, Planck18.critical_density0.to(RHO),
-                             rtol=1e-10)
+    assert_quantity_allclose(critical_density(Planck18.H0) * RHO,
+                             Planck18.critical_density0.to(RHO), rtol=1e-10)
 
 
 @pytest.mark.parametrize("r_s", [0.3, 2.0])
 def test_nfw_mass_closed_form_vs_quadrature(r_s):
     halo = NFW(1e7 * RHO, r_s * u.kpc)
     for r in (1e-3, 0.1, 1.0, 30.0):
-        expected = integrate.quad(lambda s: 4 * np.pi * s**2 * 1e7 / ((s / r_s) * (1 + s / r_s) ** 2),
-                                  0, r, epsrel=1e-12, epsabs=0, limit=200)[0]
+        expected = integrate.quad(
+            lambda s: 4 * np.pi * s**2 * 1e7 / ((s / r_s) * (1 + s / r_s) ** 2),
+            0, r, epsrel=1e-12, epsabs=0, limit=200)[0]
         assert_quantity_allclose(halo.enclosed_mass(r * u.kpc), expected * u.Msun, rtol=1e-9)
 
 
