@@ -16,7 +16,7 @@ import numpy as np
 from astropy import units as u
 from astropy.table import QTable
 
-from . import _evaluate as _ev
+from . import _gridpdf as _gp
 from ._evaluate import SlopeEvaluation, evaluate_posteriors
 from ._utils import atomic_path, require
 from ._version import __version__
@@ -124,12 +124,12 @@ class SlopePosterior:
     """
 
     def __init__(self, grid, pdf, *, pdf_std=None, samples=None, meta=None):
-        grid = _ev._check_grid(grid)
+        grid = _gp._check_grid(grid)
         pdf = np.asarray(pdf, dtype=float)
         if pdf.shape != grid.shape:
             msg = f"pdf must have the shape of the grid {grid.shape}, got {pdf.shape}"
             raise ValueError(msg)
-        pdfs, norm = _ev._normalise(grid, pdf[None, :])
+        pdfs, norm = _gp._normalise(grid, pdf[None, :])
         self._grid, self._pdf = grid, pdfs[0]
         self._pdf_std = None
         if pdf_std is not None:
@@ -151,11 +151,11 @@ class SlopePosterior:
             if arr is not None:
                 arr.flags.writeable = False
         self._meta = _meta(meta)
-        self._cnodes = _ev._cdf_nodes(grid, pdfs)
-        mean, std = _ev._moments(grid, pdfs)
+        self._cnodes = _gp._cdf_nodes(grid, pdfs)
+        mean, std = _gp._moments(grid, pdfs)
         self._mean, self._std = float(mean[0]), float(std[0])
         self._imode = int(np.argmax(self._pdf))
-        self._mode = float(_ev._refine_peak(grid, pdfs, [self._imode])[0])
+        self._mode = float(_gp._refine_peak(grid, pdfs, [self._imode])[0])
 
     # ------------------------------------------------------------------ constructors
     @classmethod
@@ -192,7 +192,7 @@ class SlopePosterior:
         if samples.size < 2 or not np.all(np.isfinite(samples)):
             msg = f"samples must hold at least 2 finite values, got {samples.size}"
             raise ValueError(msg)
-        grid = default_grid() if grid is None else _ev._check_grid(grid)
+        grid = default_grid() if grid is None else _gp._check_grid(grid)
         n = samples.size
         n_rule = float(n if n_effective is None else n_effective)
         if not 1 <= n_rule <= n:
@@ -268,7 +268,7 @@ class SlopePosterior:
         if np.any(sig <= 0):
             msg = f"sigmas must be > 0, got a minimum of {sig.min():.3g}"
             raise ValueError(msg)
-        grid = default_grid() if grid is None else _ev._check_grid(grid)
+        grid = default_grid() if grid is None else _gp._check_grid(grid)
         w = w / w.sum(axis=1, keepdims=True)
         relevant = sig[w > 0.01]
         if relevant.size and relevant.min() < np.max(np.diff(grid)):
@@ -310,10 +310,10 @@ class SlopePosterior:
         ``min_height`` times that of the primary peak and the lowest density between it and the
         primary peak is at most ``1 - min_dip`` times its own height.
         """
-        peaks = _ev._secondary_peaks(self._grid, self._pdf, min_height=min_height, min_dip=min_dip)
+        peaks = _gp._secondary_peaks(self._grid, self._pdf, min_height=min_height, min_dip=min_dip)
         if not peaks:
             return [self._mode]
-        refined = _ev._refine_peak(self._grid, np.tile(self._pdf, (len(peaks), 1)), peaks)
+        refined = _gp._refine_peak(self._grid, np.tile(self._pdf, (len(peaks), 1)), peaks)
         return [self._mode] + [float(x) for x in refined]
 
     @property
@@ -334,13 +334,13 @@ class SlopePosterior:
         if not 0 < level < 1:
             msg = f"level must be between 0 and 1 (exclusive), got {level}"
             raise ValueError(msg)
-        low, high = _ev._grow_from_mode(self._grid, self._pdf[None], self._cnodes, level=level)
+        low, high = _gp._grow_from_mode(self._grid, self._pdf[None], self._cnodes, level=level)
         return HDInterval(low[0], high[0], center=self._mode, level=level)
 
     def cdf(self, x):
         """Posterior probability that ``gamma_150 <= x`` (0 below and 1 above the grid)."""
         x = np.asarray(getattr(x, "value", x), dtype=float)
-        out = _ev._cdf_at(self._grid, self._pdf[None], self._cnodes, x.ravel()).reshape(x.shape)
+        out = _gp._cdf_at(self._grid, self._pdf[None], self._cnodes, x.ravel()).reshape(x.shape)
         return float(out) if out.ndim == 0 else out
 
     def quantile(self, q):
@@ -349,7 +349,7 @@ class SlopePosterior:
         if np.any((q < 0) | (q > 1)) or not np.all(np.isfinite(q)):
             msg = f"q must lie in [0, 1], got {q}"
             raise ValueError(msg)
-        out = _ev._quantile(self._grid, self._pdf[None], self._cnodes, q.ravel()).reshape(q.shape)
+        out = _gp._quantile(self._grid, self._pdf[None], self._cnodes, q.ravel()).reshape(q.shape)
         return float(out) if out.ndim == 0 else out
 
     def sample(self, n, *, seed=None):

@@ -1,4 +1,4 @@
-"""Tests of dmprofile._evaluate (posterior summaries and the evaluation of a test suite)."""
+"""Tests of dmprofile._evaluate and dmprofile._gridpdf (posterior summaries, evaluation)."""
 
 import json
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from dmprofile import _evaluate as ev
+from dmprofile import _gridpdf as gp
 from dmprofile._evaluate import SlopeEvaluation, evaluate_posteriors
 from dmprofile.results import SlopePosterior, default_grid
 
@@ -99,10 +99,10 @@ def test_list_of_posteriors_matches_arrays():
 
 def test_hdi_rank_consistent_with_intervals():
     pdfs, truth, _ = gaussian_suite(n=200, seed=5, bimodal=True)
-    cnodes = ev._cdf_nodes(GRID, pdfs)
-    rank = ev._grow_from_mode(GRID, pdfs, cnodes, truth=truth)
+    cnodes = gp._cdf_nodes(GRID, pdfs)
+    rank = gp._grow_from_mode(GRID, pdfs, cnodes, truth=truth)
     for level in (0.3, 0.68, 0.9):
-        lo, hi = ev._grow_from_mode(GRID, pdfs, cnodes, level=level)
+        lo, hi = gp._grow_from_mode(GRID, pdfs, cnodes, level=level)
         inside = (truth >= lo) & (truth <= hi)
         assert np.array_equal(inside, rank <= level + 1e-12)
 
