@@ -4,7 +4,7 @@ Usage::
 
     python benchmarks/bench_jeans.py speed [--n-stars 1000] [--nsteps 20000] [--workers 1]
     python benchmarks/bench_jeans.py coverage --suite DIR --n-mocks 50 [--model DIR]
-                                              [--out results.json] [--no-write]
+                                              [--jobs 2] [--out results.json] [--no-write]
 
 ``speed`` times one `jeans_analysis` fit (default settings) on a simulated coreNFW dwarf.
 
@@ -20,6 +20,9 @@ time per galaxy. The table is printed and, unless ``--no-write``, written into
 ``docs/benchmarks.md`` between the ``<!-- bench_jeans start -->`` / ``<!-- bench_jeans end -->``
 markers (other sections are kept).
 
+``--jobs N`` fits N mocks at a time, each in its own process (each fit is single-process;
+its wall time is then the time of one fit on one of N busy cores).
+
 Per-mock results (truth, posterior on the default grid, wall time) go to ``--out`` (JSON,
 rewritten after every mock). Running again with the same ``--out`` and settings resumes: the
 Jeans fits already there are reused, so ``--model`` can be added later without refitting. The
@@ -27,6 +30,7 @@ benchmark never fails on timing.
 """
 
 import argparse
+import functools
 import json
 import resource
 import sys
@@ -145,27 +149,53 @@ def _save(path, settings, results):
         atomic_write_text(path, json.dumps({"settings": settings, "results": results}))
 
 
-def _run_method(name, mocks, fit, results, store):
+def _record(name, rows, key, truth, table, post, extra, wall, grid):
+    if not np.array_equal(post.grid, grid):
+        msg = f"{name}: posterior grid differs from dmprofile.results.default_grid()"
+        raise RuntimeError(msg)
+    lo, hi = post.interval(0.68)
+    rows[str(key)] = {"truth": truth, "n_stars": len(table), "wall_time": wall,
+                      "pdf": [float(p) for p in post.pdf], **extra}
+    print(f"{name[:7]:7s} row {key:4d} N={len(table):5d} truth {truth:+.2f} median "
+          f"{post.median:+.2f} 68% [{lo:+.2f}, {hi:+.2f}] {wall:6.1f} s", flush=True)
+
+
+def _timed(fit, key, table):
+    t0 = time.perf_counter()
+    post, extra = fit(key, table)
+    return post, extra, time.perf_counter() - t0
+
+
+def _run_method(name, mocks, fit, results, store, jobs=1):
+    """Fit every mock not yet in ``results[name]``; with ``jobs > 1`` in that many processes.
+
+    ``fit`` must then be picklable (a module-level function or a `functools.partial` of one).
+    Results are stored as they arrive, so an interrupted run resumes where it stopped.
+    """
     from dmprofile.results import default_grid
 
     grid = default_grid()
     rows = results.setdefault(name, {})
-    for key, make, truth, _ in mocks:
-        if str(key) in rows:
-            continue
-        table = make()
-        t0 = time.perf_counter()
-        post, extra = fit(key, table)
-        wall = time.perf_counter() - t0
-        if not np.array_equal(post.grid, grid):
-            msg = f"{name}: posterior grid differs from dmprofile.results.default_grid()"
-            raise RuntimeError(msg)
-        lo, hi = post.interval(0.68)
-        rows[str(key)] = {"truth": truth, "n_stars": len(table), "wall_time": wall,
-                          "pdf": [float(p) for p in post.pdf], **extra}
-        print(f"{name[:7]:7s} row {key:4d} N={len(table):5d} truth {truth:+.2f} median "
-              f"{post.median:+.2f} 68% [{lo:+.2f}, {hi:+.2f}] {wall:6.1f} s", flush=True)
-        store()
+    todo = [m for m in mocks if str(m[0]) not in rows]
+    if jobs <= 1:
+        for key, make, truth, _ in todo:
+            table = make()
+            post, extra, wall = _timed(fit, key, table)
+            _record(name, rows, key, truth, table, post, extra, wall, grid)
+            store()
+        return
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = {}
+        for key, make, truth, _ in todo:
+            table = make()
+            futures[pool.submit(_timed, fit, key, table)] = (key, truth, table)
+        for future in as_completed(futures):
+            key, truth, table = futures[future]
+            post, extra, wall = future.result()
+            _record(name, rows, key, truth, table, post, extra, wall, grid)
+            store()
 
 
 def _evaluate(name, mocks, results):
@@ -229,7 +259,9 @@ def _report(args, desc, mocks, evals, labels):
     ]
     methods = []
     if "jeans" in evals:
-        methods.append(f"Jeans: `jeans_analysis` with {_describe_jeans(args)}, one process, "
+        where = ("one process" if args.jobs <= 1 else
+                 f"one process per fit, {args.jobs} fits at a time on separate cores")
+        methods.append(f"Jeans: `jeans_analysis` with {_describe_jeans(args)}, {where}, "
                        "seed = row index.")
     if args.model:
         methods.append(f"Network: `dmprofile.infer_slope(mock, model={args.model!r}, "
@@ -257,6 +289,16 @@ def _describe_jeans(args):
         (", " + ", ".join(parts) if parts else "") + (")" if default else "")
 
 
+def _fit_jeans(key, table, kwargs):
+    """One Jeans fit of a benchmark mock (module level, so that it can run in a process pool)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DMProfileWarning)
+        res = jeans_analysis(table, seed=key, progress=False, **kwargs)
+    return res.slope, {"tau_gamma_150": res.convergence["tau_gamma_150"],
+                       "tau_max": res.convergence["tau_max"],
+                       "median": float(np.median(res.samples["gamma_150"]))}
+
+
 def _coverage(args):
     desc, mocks = _mocks(args)
     settings = {"mocks": desc, "jeans": {k: v for k, v in _jeans_kwargs(args).items()
@@ -266,17 +308,10 @@ def _coverage(args):
     def store():
         return _save(args.out, settings, results)
 
-    def jeans(key, table):
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DMProfileWarning)
-            res = jeans_analysis(table, seed=key, progress=False, **_jeans_kwargs(args))
-        return res.slope, {"tau_gamma_150": res.convergence["tau_gamma_150"],
-                           "tau_max": res.convergence["tau_max"],
-                           "median": float(np.median(res.samples["gamma_150"]))}
-
     labels = {"jeans": "Jeans"}
     if not args.no_jeans:
-        _run_method("jeans", mocks, jeans, results, store)
+        fit = functools.partial(_fit_jeans, kwargs=_jeans_kwargs(args))
+        _run_method("jeans", mocks, fit, results, store, jobs=args.jobs)
     if args.model:
         import dmprofile
         from dmprofile.nets._io import get_model
@@ -340,6 +375,8 @@ def main(argv=None):
     cov.add_argument("--start", type=int, default=0, help="first suite row (default 0)")
     cov.add_argument("--model", default=None, help="trained slope model directory")
     cov.add_argument("--n-passes", type=int, default=100)
+    cov.add_argument("--jobs", type=int, default=1,
+                     help="Jeans fits of different mocks run at the same time, one process each")
     cov.add_argument("--no-jeans", action="store_true",
                      help="network only (reports Jeans too when --out already holds its fits)")
     cov.add_argument("--out", default=None, help="per-mock results (JSON); resumes from it")
