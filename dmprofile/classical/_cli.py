@@ -20,7 +20,7 @@ def register(subparsers):
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("file", metavar="FILE", help="star catalogue")
     p.add_argument("--halo", default="zhao_m200",
-                   choices=("zhao_m200", "corenfw", "zhao", "nfw"),
+                   choices=("zhao_m200", "zhao_slope", "corenfw", "zhao", "nfw"),
                    help="dark-matter halo family")
     p.add_argument("--anisotropy", default="baes",
                    choices=("baes", "om", "constant", "isotropic"), help="anisotropy family")
@@ -107,7 +107,7 @@ def _register_compare(subparsers):
     p.add_argument("--model", default="default", help="'default' or a model directory")
     p.add_argument("--n-passes", type=int, default=100, help="Monte-Carlo dropout passes")
     p.add_argument("--halo", default="zhao_m200",
-                   choices=("zhao_m200", "corenfw", "zhao", "nfw"),
+                   choices=("zhao_m200", "zhao_slope", "corenfw", "zhao", "nfw"),
                    help="Jeans dark-matter halo family")
     p.add_argument("--anisotropy", default="baes",
                    choices=("baes", "om", "constant", "isotropic"), help="Jeans anisotropy family")

@@ -20,13 +20,15 @@ def default_priors(halo="zhao_m200", anisotropy="baes"):
 
     Parameters
     ----------
-    halo : {"zhao_m200", "corenfw", "zhao", "nfw"}
+    halo : {"zhao_m200", "zhao_slope", "corenfw", "zhao", "nfw"}
         Halo family. ``zhao_m200`` (default): the Zhao (1996) profile parameterised like
         `~dmprofile.profiles.Zhao.from_M200_c`, with the priors of the default training prior
         (`~dmprofile.simulate.DefaultDwarfPrior`): ``log10_M200`` [Msun] in (8.5, 10.5),
         ``c`` = r200/r_s log-normal around the Dutton & Maccio (2014) relation with 0.15 dex
         scatter, ``alpha`` in (0.5, 3), ``beta`` in (2.5, 5), ``gamma`` in (0, 1.5), a box
-        that contains the NFW and DC14 profiles. ``corenfw`` (Read et al. 2016):
+        that contains the NFW and DC14 profiles. ``zhao_slope``: the same halo with the
+        log-slope at 150 pc, ``gamma_150``, as a free parameter instead of ``gamma``: uniform in
+        (-2.5, 0) where the implied inner slope lies in (0, 1.5). ``corenfw`` (Read et al. 2016):
         ``log10_M200`` in (7.5, 11.5), ``c`` in (4, 40), ``log10_r_c`` [kpc] in (-2, 0.5),
         ``n`` in (0, 1). ``zhao``: ``log10_rho_s`` [Msun/kpc3] in (5, 10), ``log10_r_s``
         [kpc] in (-1, 1.5), ``alpha`` in (0.5, 3), ``beta`` in (3, 7), ``gamma`` in (0, 2).
@@ -167,6 +169,10 @@ class JeansLikelihood:
         out = np.zeros(np.atleast_2d(theta).shape[0])
         for name, prior in zip(self.names, self._priors):
             out = out + prior.log_pdf(P[name][:, 0], {k: v[:, 0] for k, v in P.items()})
+        with np.errstate(all="ignore"):
+            ok = HALO_MODELS[self.halo_name].support(P)
+        if ok is not None:
+            out = np.where(ok[:, 0], out, -np.inf)
         return out
 
     def in_prior(self, theta):

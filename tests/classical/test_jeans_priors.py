@@ -141,3 +141,43 @@ def test_jeans_analysis_with_prior_specifications():
         10 ** chain[:, names.index("log10_M200")]))) / 0.05
     assert np.all(np.abs(z) <= 5)
     assert np.all(np.abs(chain[:, names.index("gamma")] - 1.0) <= 0.5)
+
+
+def test_zhao_slope_parameterisation():
+    """zhao_slope: the free gamma_150 is the model's log-slope at 150 pc, and the halo is the
+    Zhao M200-c halo with the implied inner slope."""
+    h, ref_model = HALO_MODELS["zhao_slope"], HALO_MODELS["zhao_m200"]
+    shapes = np.array([[9.3, 12.0, 1.5, 2.7, -0.4], [8.6, 25.0, 0.5, 5.0, -1.8],
+                       [10.4, 8.0, 3.0, 3.0, -0.05], [9.0, 15.0, 1.0, 3.0, -1.1],
+                       [8.6, 25.0, 0.5, 5.0, -0.05]])          # the last: implied gamma < 0
+    P = {n: shapes[:, i:i + 1] for i, n in enumerate(h.params)}
+    np.testing.assert_allclose(h.log_slope(P, np.array([0.15]))[:, 0], shapes[:, 4], atol=1e-7)
+    gamma = h.with_gamma(P)["gamma"]
+    Q = {**{n: P[n] for n in ("log10_M200", "c", "alpha", "beta")}, "gamma": gamma}
+    r = np.geomspace(1e-3, 50.0, 128)
+    np.testing.assert_allclose(h.density(P, r), ref_model.density(Q, r), rtol=1e-12)
+    np.testing.assert_allclose(h.mass(P, r), ref_model.mass(Q, r), rtol=1e-12)
+    # the implied inner slope must lie in gamma_range
+    ok = h.support(P)[:, 0]
+    np.testing.assert_array_equal(ok, (gamma[:, 0] >= 0) & (gamma[:, 0] <= 1.5))
+    assert ok.any() and not ok.all()
+
+
+def test_zhao_slope_prior_is_flat_in_gamma_150():
+    like = _likelihood(halo="zhao_slope")
+    assert set(default_priors("zhao_slope", "isotropic")) == {"log10_M200", "c", "alpha", "beta",
+                                                              "gamma_150"}
+    draws = like.sample_prior(4000, np.random.default_rng(5))
+    lp = like.log_prior(draws)
+    inside = np.isfinite(lp)
+    assert 0.2 < inside.mean() < 0.9                # the inner-slope condition cuts the box
+    i_g = like.names.index("gamma_150")
+    # same M200, c, alpha, beta: the prior density does not depend on gamma_150
+    theta = np.repeat(draws[inside][:1], 2, axis=0)
+    gamma = HALO_MODELS["zhao_slope"].with_gamma(like.params(theta))["gamma"][0, 0]
+    theta[1, i_g] -= 0.01 if gamma < 1.4 else -0.01
+    lp2 = like.log_prior(theta)
+    assert np.all(np.isfinite(lp2)) and lp2[0] == lp2[1]
+    # outside the inner-slope range the prior vanishes
+    theta[1, i_g] = 0.0                             # gamma_150 = 0 needs gamma < 0
+    assert not like.in_prior(theta)[1]
