@@ -21,6 +21,17 @@ MASS = u.Msun
 DENSITY = u.Msun / u.kpc**3
 
 
+def unit_scale(from_unit, unit, what):
+    """Factor converting ``from_unit`` to ``unit``; `~astropy.units.UnitTypeError` naming ``what``
+    (e.g. "argument 'r_half'") if the physical types differ."""
+    try:
+        return from_unit.to(unit)
+    except u.UnitConversionError:
+        msg = (f"{what} must have {unit.physical_type} units (e.g. {unit}), "
+               f"got {from_unit!s} ({from_unit.physical_type})")
+        raise u.UnitTypeError(msg) from None
+
+
 def as_value(value, unit, name, *, scalar=False, positive=False, allow_zero=True):
     """Convert a Quantity argument to a float (array) in ``unit``.
 
@@ -51,13 +62,7 @@ def as_value(value, unit, name, *, scalar=False, positive=False, allow_zero=True
         msg = (f"argument '{name}' must be an astropy Quantity with {unit.physical_type} units "
                f"(e.g. {unit}), got {type(value).__name__} {value!r}")
         raise TypeError(msg)
-    try:
-        out = value.to_value(unit)
-    except u.UnitConversionError:
-        msg = (f"argument '{name}' must have {unit.physical_type} units (e.g. {unit}), "
-               f"got {value.unit!s} ({value.unit.physical_type})")
-        raise u.UnitTypeError(msg) from None
-    out = np.asarray(out, dtype=float)
+    out = np.asarray(value.value, dtype=float) * unit_scale(value.unit, unit, f"argument '{name}'")
     if scalar and out.ndim != 0:
         msg = f"argument '{name}' must be a scalar, got shape {out.shape}"
         raise ValueError(msg)
@@ -124,12 +129,7 @@ def column_values(table, name, unit, *, required=True, finite=False, what="table
             msg = (f"column {name!r} must have {unit.physical_type} units (e.g. {unit}), "
                    f"got no unit")
             raise u.UnitTypeError(msg)
-        try:
-            scale = col_unit.to(unit)
-        except u.UnitConversionError:
-            msg = (f"column {name!r} must have {unit.physical_type} units (e.g. {unit}), "
-                   f"got {col_unit} ({col_unit.physical_type})")
-            raise u.UnitTypeError(msg) from None
+        scale = unit_scale(col_unit, unit, f"column {name!r}")
     if hasattr(col, "unmasked"):  # astropy Masked Quantity
         values = np.asarray(col.unmasked.value, dtype=float).copy()
         mask = np.asarray(col.mask)

@@ -31,7 +31,8 @@ import numpy as np
 from astropy import units as u
 from astropy.table import Table
 
-from .._utils import LENGTH, VELOCITY, as_dimensionless, as_value, column_values
+from .._utils import (LENGTH, VELOCITY, as_dimensionless, as_value, column_values,
+                      unit_scale)
 from ..exceptions import DMProfileWarning
 from ._estimate import _ml_plummer, _ml_velocity
 
@@ -70,12 +71,7 @@ def _meta_lookup(meta, name):
             raise ValueError(msg)
     where = f"table.meta[{key!r}]"
     if isinstance(value, u.Quantity):
-        try:
-            value = value.to(unit)
-        except u.UnitConversionError:
-            msg = (f"{where} must have {unit.physical_type} units (e.g. {unit}), "
-                   f"got {value.unit} ({value.unit.physical_type})")
-            raise u.UnitTypeError(msg) from None
+        value = value.value * unit_scale(value.unit, unit, where) * unit
     elif isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.number)):
         msg = (f"{where} must be a number (in {unit}) or a Quantity, "
                f"got {type(value).__name__} {value!r}")
