@@ -16,7 +16,8 @@ def register(subparsers):
     dwarfs = commands.add_parser(
         "dwarfs", help="generate a training suite of mock dwarf galaxies",
         description=(
-            "Generate a training suite of mock dwarf galaxies drawn from the default prior: "
+            "Generate a training suite of mock dwarf galaxies drawn from the default prior "
+            "(or a variant of it, --prior): "
             "chunked FITS files with the phase-space images and truth tables, plus "
             "manifest.json. A killed run restarted with the same arguments resumes where it "
             "stopped; the result does not depend on the number of workers."),
@@ -32,6 +33,9 @@ def register(subparsers):
     dwarfs.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="dask.distributed scheduler address, e.g. tcp://host:8786 "
                              '(needs pip install "dmprofile[distributed]")')
+    dwarfs.add_argument("--prior", default=None, metavar="JSON",
+                        help="changes to the default prior as a JSON object of DefaultDwarfPrior "
+                             'arguments, e.g. \'{"family_weights": {"nfw": 1}}\'')
     dwarfs.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     dwarfs.set_defaults(func=_dwarfs)
 
@@ -41,12 +45,34 @@ def _help(parser):
     return 2
 
 
+def _prior(text):
+    import json
+
+    from ._prior import DefaultDwarfPrior
+
+    if text is None:
+        return None
+    try:
+        changes = json.loads(text)
+    except json.JSONDecodeError as exc:
+        msg = f"--prior must be a JSON object of DefaultDwarfPrior arguments: {exc}"
+        raise SystemExit(msg) from None
+    if not isinstance(changes, dict):
+        msg = f"--prior must be a JSON object of DefaultDwarfPrior arguments, got {text!r}"
+        raise SystemExit(msg)
+    try:
+        return DefaultDwarfPrior(**changes)
+    except (TypeError, ValueError) as exc:
+        raise SystemExit(f"--prior: {exc}") from None
+
+
 def _dwarfs(args):
     from ._suite import generate_dwarf_suite, read_suite
 
     path = generate_dwarf_suite(args.out, n_galaxies=args.n_galaxies, projections=args.projections,
                                 seed=args.seed, workers=args.workers, chunk_size=args.chunk_size,
-                                scheduler=args.scheduler, progress=not args.no_progress)
+                                scheduler=args.scheduler, progress=not args.no_progress,
+                                prior=_prior(args.prior))
     suite = read_suite(path)
     print(f"wrote {len(suite)} mocks ({args.n_galaxies} galaxies x {args.projections} projections, "
           f"{len(suite.rejected)} rejected draws) to {path}")

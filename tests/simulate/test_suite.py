@@ -224,6 +224,24 @@ def test_command_line(reference, tmp_path, capsys):
     assert "different parameters" in capsys.readouterr().err
 
 
+def test_command_line_prior(tmp_path, capsys):
+    """--prior changes the default prior; the manifest records it; bad values are named."""
+    out = tmp_path / "nfw"
+    assert main(["simulate", "dwarfs", "--n-galaxies", "3", "--projections", "1", "--seed", "5",
+                 "--workers", "1", "--no-progress", "--out", str(out),
+                 "--prior", '{"family_weights": {"nfw": 1}, "n_stars_range": [100, 200]}']) == 0
+    suite = read_suite(out)
+    assert set(np.char.strip(np.asarray(suite.truth["prior_halo_family"], dtype=str))) == {"nfw"}
+    assert np.all(np.asarray(suite.truth["n_stars"]) <= 200)
+    assert suite.manifest["prior"]["parameters"]["family_weights"] == {"nfw": 1.0}
+    capsys.readouterr()
+    for bad, match in [("[1, 2]", "JSON object"), ("{x", "JSON object"),
+                       ('{"n_star_range": [1, 2]}', "unknown prior parameter")]:
+        with pytest.raises(SystemExit, match=match):
+            main(["simulate", "dwarfs", "--n-galaxies", "1", "--out", str(tmp_path / "bad"),
+                  "--prior", bad])
+
+
 def test_sigkill_and_resume(tmp_path):
     """A run killed with SIGKILL after its first chunk resumes to the uninterrupted result."""
     params = ["--n-galaxies", "6", "--projections", "2", "--chunk-size", "1", "--seed", "11"]
