@@ -18,10 +18,15 @@ def _rho_crit():
     return critical_density(Planck18.H0)
 
 
+def _r200(log10_m200):
+    """r200 [kpc] of M200 = 10**log10_m200 Msun (200 x the critical density of Planck18)."""
+    _ensure_rho_crit()
+    return (3 * 10.0**log10_m200 / (4 * np.pi * 200 * _RHO_CRIT[0])) ** (1 / 3)
+
+
 def _nfw_from_m200_c(log10_m200, c):
     m200 = 10.0**log10_m200
-    r200 = (3 * m200 / (4 * np.pi * 200 * _RHO_CRIT[0])) ** (1 / 3)
-    r_s = r200 / c
+    r_s = _r200(log10_m200) / c
     rho_s = m200 / (4 * np.pi * r_s**3 * (np.log1p(c) - c / (1 + c)))
     return rho_s, r_s
 
@@ -78,10 +83,6 @@ class HaloModel:
         """Physical parameters (internal units) derived from the fit parameters."""
         return {}
 
-    def validate(self, P):
-        """Boolean mask of physically valid rows (beyond the prior box)."""
-        return np.ones(np.shape(next(iter(P.values())))[0], dtype=bool)
-
     def support(self, P):
         """Mask (K, 1) of parameter sets allowed by conditions that join several parameters.
 
@@ -98,7 +99,6 @@ class NFWModel(HaloModel):
                    "c": "concentration r200 / r_s"}
 
     def physical(self, P):
-        _ensure_rho_crit()
         rho_s, r_s = _nfw_from_m200_c(P["log10_M200"], P["c"])
         return {"rho_s": rho_s, "r_s": r_s}
 
@@ -222,10 +222,8 @@ class ZhaoM200Model(ZhaoModel):
                    "gamma": "inner slope"}
 
     def physical(self, P):
-        _ensure_rho_crit()
         m200 = 10.0 ** P["log10_M200"]
-        r200 = (3 * m200 / (4 * np.pi * 200 * _RHO_CRIT[0])) ** (1 / 3)
-        r_s = r200 / P["c"]
+        r_s = _r200(P["log10_M200"]) / P["c"]
         norm = _zhao_norm(P["c"], P["alpha"], P["beta"], P["gamma"])
         return {"rho_s": m200 / (4 * np.pi * r_s**3 * norm), "r_s": r_s,
                 "alpha": P["alpha"], "beta": P["beta"], "gamma": P["gamma"]}
@@ -264,9 +262,7 @@ class ZhaoSlopeModel(ZhaoM200Model):
 
     def with_gamma(self, P):
         """``P`` with the implied inner slope ``gamma`` added."""
-        _ensure_rho_crit()
-        r200 = (3 * 10.0 ** P["log10_M200"] / (4 * np.pi * 200 * _RHO_CRIT[0])) ** (1 / 3)
-        xa = (R_REF * P["c"] / r200) ** P["alpha"]
+        xa = (R_REF * P["c"] / _r200(P["log10_M200"])) ** P["alpha"]
         f = xa / (1 + xa)
         return {**P, "gamma": (-P["gamma_150"] - P["beta"] * f) / (1 - f)}
 
