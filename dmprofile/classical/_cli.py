@@ -8,6 +8,11 @@ import argparse
 
 __all__ = ["register"]
 
+#: Halo and anisotropy families of `jeans_analysis` (as in `dmprofile.classical._models`,
+#: which this light module does not import).
+HALOS = ("zhao_m200", "zhao_slope", "corenfw", "zhao", "nfw")
+ANISOTROPIES = ("baes", "om", "constant", "isotropic")
+
 
 def register(subparsers):
     """Add ``dmprofile jeans FILE`` to the top-level subparsers."""
@@ -20,10 +25,10 @@ def register(subparsers):
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("file", metavar="FILE", help="star catalogue")
     p.add_argument("--halo", default="zhao_m200",
-                   choices=("zhao_m200", "zhao_slope", "corenfw", "zhao", "nfw"),
+                   choices=HALOS,
                    help="dark-matter halo family")
     p.add_argument("--anisotropy", default="baes",
-                   choices=("baes", "om", "constant", "isotropic"), help="anisotropy family")
+                   choices=ANISOTROPIES, help="anisotropy family")
     p.add_argument("--nwalkers", type=int, default=32, help="emcee walkers")
     p.add_argument("--nsteps", type=int, default=20000, help="steps per walker")
     p.add_argument("--seed", type=int, default=None, help="random seed")
@@ -107,10 +112,10 @@ def _register_compare(subparsers):
     p.add_argument("--model", default="default", help="'default' or a model directory")
     p.add_argument("--n-passes", type=int, default=100, help="Monte-Carlo dropout passes")
     p.add_argument("--halo", default="zhao_m200",
-                   choices=("zhao_m200", "zhao_slope", "corenfw", "zhao", "nfw"),
+                   choices=HALOS,
                    help="Jeans dark-matter halo family")
     p.add_argument("--anisotropy", default="baes",
-                   choices=("baes", "om", "constant", "isotropic"), help="Jeans anisotropy family")
+                   choices=ANISOTROPIES, help="Jeans anisotropy family")
     p.add_argument("--nwalkers", type=int, default=32, help="emcee walkers")
     p.add_argument("--nsteps", type=int, default=20000, help="steps per walker")
     p.add_argument("--tracer", default="fit", choices=("fit", "r_half"),

@@ -95,10 +95,10 @@ def jeans_analysis(table, *, halo="zhao_m200", anisotropy="baes", priors=None, n
         and distance), ``v_los`` [speed], optional ``v_err`` [speed] and ``p_member`` (used as
         likelihood weights unless ``member_threshold`` is given). Parsed by
         `dmprofile.kinematics.StarCatalogue`; elliptical radii are circularised.
-    halo : {"zhao_m200", "corenfw", "zhao", "nfw"}
+    halo : {"zhao_m200", "zhao_slope", "corenfw", "zhao", "nfw"}
         Dark-matter halo family (parameters and default priors in `default_priors`). The
-        default, a Zhao (alpha, beta, gamma) halo with M200, c and priors following the default
-        training prior, gives calibrated slope intervals on mocks from that prior.
+        default is a Zhao (alpha, beta, gamma) halo whose M200, c and shape priors follow the
+        default training prior; its calibration on mocks from that prior is in the user guide.
     anisotropy : {"baes", "om", "constant", "isotropic"}
         Velocity anisotropy family.
     priors : dict, optional

@@ -181,3 +181,11 @@ def test_zhao_slope_prior_is_flat_in_gamma_150():
     # outside the inner-slope range the prior vanishes
     theta[1, i_g] = 0.0                             # gamma_150 = 0 needs gamma < 0
     assert not like.in_prior(theta)[1]
+
+
+def test_command_line_families_match_the_models():
+    from dmprofile.classical._cli import ANISOTROPIES, HALOS
+    from dmprofile.classical._models import ANISOTROPY_MODELS
+
+    assert set(HALOS) == set(HALO_MODELS)
+    assert set(ANISOTROPIES) == set(ANISOTROPY_MODELS)
