@@ -305,9 +305,13 @@ def _fit_jeans(key, table, kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DMProfileWarning)
         res = jeans_analysis(table, seed=key, progress=False, **kwargs)
-    return res.slope, {"tau_gamma_150": res.convergence["tau_gamma_150"],
-                       "tau_max": res.convergence["tau_max"],
-                       "median": float(np.median(res.samples["gamma_150"]))}
+    extra = {"tau_gamma_150": res.convergence["tau_gamma_150"],
+             "tau_max": res.convergence["tau_max"],
+             "median": float(np.median(res.samples["gamma_150"]))}
+    if res.evidence is not None:
+        extra["family_probabilities"] = res.family_probabilities
+        extra["log_evidence_err"] = max(e["log_evidence_err"] for e in res.evidence.values())
+    return res.slope, extra
 
 
 def _coverage(args):

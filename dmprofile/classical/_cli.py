@@ -10,7 +10,7 @@ __all__ = ["register"]
 
 #: Halo and anisotropy families of `jeans_analysis` (as in `dmprofile.classical._models`,
 #: which this light module does not import).
-HALOS = ("zhao_m200", "zhao_slope", "corenfw", "zhao", "nfw")
+HALOS = ("zhao_m200", "mixture", "zhao_slope", "dc14", "corenfw", "zhao", "nfw")
 ANISOTROPIES = ("baes", "om", "constant", "isotropic")
 
 
@@ -30,7 +30,8 @@ def register(subparsers):
     p.add_argument("--anisotropy", default="baes",
                    choices=ANISOTROPIES, help="anisotropy family")
     p.add_argument("--nwalkers", type=int, default=32, help="emcee walkers")
-    p.add_argument("--nsteps", type=int, default=20000, help="steps per walker")
+    p.add_argument("--nsteps", type=int, default=None,
+                   help="steps per walker (default: 20000; 10000 per family for the mixture)")
     p.add_argument("--seed", type=int, default=None, help="random seed")
     p.add_argument("--workers", type=int, default=1, help="processes evaluating the likelihood")
     p.add_argument("--member-threshold", type=float, default=None,
@@ -117,7 +118,8 @@ def _register_compare(subparsers):
     p.add_argument("--anisotropy", default="baes",
                    choices=ANISOTROPIES, help="Jeans anisotropy family")
     p.add_argument("--nwalkers", type=int, default=32, help="emcee walkers")
-    p.add_argument("--nsteps", type=int, default=20000, help="steps per walker")
+    p.add_argument("--nsteps", type=int, default=None,
+                   help="steps per walker (default: 20000; 10000 per family for the mixture)")
     p.add_argument("--tracer", default="fit", choices=("fit", "r_half"),
                    help="Jeans tracer density: Plummer-sum fit to the stars, or a Plummer sphere "
                         "with the half-light radius in the table meta")

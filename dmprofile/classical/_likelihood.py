@@ -3,7 +3,7 @@
 import numpy as np
 
 from ._jeans_model import _JeansGrid
-from ._models import ANISOTROPY_MODELS, HALO_MODELS, beta_from_tilde
+from ._models import ANISOTROPY_MODELS, HALO_MODELS, HaloModel, beta_from_tilde
 from ._priors import DuttonMaccio, normalise_spec, parse_prior
 
 __all__ = ["default_priors", "JeansLikelihood"]
@@ -20,7 +20,7 @@ def default_priors(halo="zhao_m200", anisotropy="baes"):
 
     Parameters
     ----------
-    halo : {"zhao_m200", "zhao_slope", "corenfw", "zhao", "nfw"}
+    halo : {"zhao_m200", "zhao_slope", "dc14", "corenfw", "zhao", "nfw"}
         Halo family. ``zhao_m200`` (default): the Zhao (1996) profile parameterised like
         `~dmprofile.profiles.Zhao.from_M200_c`, with the priors of the default training prior
         (`~dmprofile.simulate.DefaultDwarfPrior`): ``log10_M200`` [Msun] in (8.5, 10.5),
@@ -32,8 +32,11 @@ def default_priors(halo="zhao_m200", anisotropy="baes"):
         ``log10_M200`` in (7.5, 11.5), ``c`` in (4, 40), ``log10_r_c`` [kpc] in (-2, 0.5),
         ``n`` in (0, 1). ``zhao``: ``log10_rho_s`` [Msun/kpc3] in (5, 10), ``log10_r_s``
         [kpc] in (-1, 1.5), ``alpha`` in (0.5, 3), ``beta`` in (3, 7), ``gamma`` in (0, 2).
-        ``nfw``: ``log10_M200`` and ``c`` as for coreNFW. M200 is defined at 200 times the
-        critical density of Planck 2018.
+        ``nfw``: ``log10_M200`` and ``c`` as for coreNFW. ``dc14`` (Di Cintio et al. 2014):
+        ``log10_M200`` and ``c`` (of the dark-matter-only halo) as for ``zhao_m200`` and
+        ``log_mstar_mhalo`` = log10(M*/M200) in (-4.1, -1.3). M200 is defined at 200 times the
+        critical density of Planck 2018. (``halo="mixture"`` of `jeans_analysis` combines
+        several families; its priors are given by `mixture_priors`.)
     anisotropy : {"baes", "om", "constant", "isotropic"}
         Anisotropy family. ``baes`` (Baes & van Hese 2007): ``tilde_beta0``,
         ``tilde_beta_inf`` in (-0.95, 0.95), where tilde-beta = beta / (2 - beta) is the
@@ -61,6 +64,10 @@ def default_priors(halo="zhao_m200", anisotropy="baes"):
 
 
 def _models(halo, anisotropy):
+    if halo == "mixture":
+        msg = ("the priors of halo='mixture' depend on the tracer's half-light radius: see "
+               "mixture_priors")
+        raise ValueError(msg)
     if halo not in HALO_MODELS:
         msg = f"argument 'halo' must be one of {sorted(HALO_MODELS)}, got {halo!r}"
         raise ValueError(msg)
@@ -174,6 +181,19 @@ class JeansLikelihood:
         if ok is not None:
             out = np.where(ok[:, 0], out, -np.inf)
         return out
+
+    @property
+    def log_prior_norm(self):
+        """Log normalisation of the prior: ``log_prior + log_prior_norm`` is a normalised density.
+
+        Raises ValueError for halo families whose prior support joins several parameters
+        (``zhao_slope``), where the normalisation is not known in closed form.
+        """
+        if type(HALO_MODELS[self.halo_name]).support is not HaloModel.support:
+            msg = (f"the prior of the {self.halo_name!r} halo is not normalised in closed form "
+                   "(its support joins several parameters)")
+            raise ValueError(msg)
+        return float(sum(p.log_norm for p in self._priors))
 
     def in_prior(self, theta):
         return np.isfinite(self.log_prior(theta))

@@ -277,8 +277,40 @@ class ZhaoSlopeModel(ZhaoM200Model):
         return (gamma >= self.gamma_range[0]) & (gamma <= self.gamma_range[1])
 
 
+class DC14Model(ZhaoM200Model):
+    """The DC14 halo of Di Cintio et al. (2014) (`~dmprofile.profiles.DC14`), vectorised.
+
+    Parameters: ``log10_M200``, the dark-matter-only concentration ``c`` and X =
+    log10(M*/M200), which sets the Zhao (alpha, beta, gamma) and the concentration.
+    """
+
+    name = "dc14"
+    params = ("log10_M200", "c", "log_mstar_mhalo")
+    default_prior = {"log10_M200": (8.5, 10.5), "c": ("dutton_maccio", 0.15),
+                     "log_mstar_mhalo": (-4.1, -1.3)}
+    description = {**NFWModel.description,
+                   "c": "concentration r200 / r_s of the dark-matter-only (NFW) halo",
+                   "log_mstar_mhalo": "X = log10(M* / M200), in the DC14 range (-4.1, -1.3)"}
+
+    def zhao_params(self, P):
+        """The `ZhaoM200Model` parameters (c = r200 / r_s of the Zhao profile) of ``P``."""
+        from ..profiles._dc14 import _dc14_c_ratio, _dc14_shape
+
+        x = P["log_mstar_mhalo"]
+        alpha, beta, gamma = _dc14_shape(x)
+        # r_s = r_-2 [(2 - gamma) / (beta - 2)]^(-1/alpha), r_-2 = r200 / c_DC14
+        c_zhao = P["c"] * _dc14_c_ratio(x) * ((2.0 - gamma) / (beta - 2.0)) ** (1.0 / alpha)
+        return {**P, "c": c_zhao, "alpha": alpha, "beta": beta, "gamma": gamma}
+
+    def physical(self, P):
+        return super().physical(P if "alpha" in P else self.zhao_params(P))
+
+    def mass(self, P, r):
+        return super().mass(self.zhao_params(P), r)
+
+
 HALO_MODELS = {m.name: m for m in (NFWModel(), CoreNFWModel(), ZhaoModel(), ZhaoM200Model(),
-                                   ZhaoSlopeModel())}
+                                   ZhaoSlopeModel(), DC14Model())}
 
 
 # ---------------------------------------------------------------------------------- anisotropy

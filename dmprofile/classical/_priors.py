@@ -21,13 +21,30 @@ __all__ = []
 
 #: Truncation of the Gaussian priors, in standard deviations (keeps the walkers finite).
 N_SIGMA = 5.0
+#: Normalisation sqrt(2 pi) P(|z| < N_SIGMA) of the truncated unit Gaussian.
+_TRUNCATED_GAUSS_NORM = math.sqrt(2 * math.pi) * math.erf(N_SIGMA / math.sqrt(2))
 
 
 class _Prior:
+    """A prior: ``log_pdf`` is its log density up to the constant ``log_norm``.
+
+    ``to_unbounded`` / ``from_unbounded`` map the parameter to the real line and back (with
+    the log Jacobian d x / d y), for importance sampling in `_evidence`.
+    """
+
     spec = None
+    log_norm = 0.0
 
     def log_pdf(self, x, P):
         raise NotImplementedError
+
+    def to_unbounded(self, x):
+        return np.asarray(x, dtype=float)
+
+    def from_unbounded(self, y):
+        """``(x, log |dx/dy|)``."""
+        y = np.asarray(y, dtype=float)
+        return y, np.zeros_like(y)
 
     def draw(self, n, rng, P):
         raise NotImplementedError
@@ -44,6 +61,7 @@ class Uniform(_Prior):
             raise ValueError(msg)
         self.low, self.high = low, high
         self.spec = (low, high)
+        self.log_norm = -math.log(high - low)
 
     def log_pdf(self, x, P):
         inside = (x >= self.low) & (x <= self.high)
@@ -51,6 +69,18 @@ class Uniform(_Prior):
 
     def draw(self, n, rng, P):
         return rng.uniform(self.low, self.high, n)
+
+    def to_unbounded(self, x):
+        f = np.clip((np.asarray(x, dtype=float) - self.low) / (self.high - self.low),
+                    1e-12, 1 - 1e-12)
+        return np.log(f) - np.log1p(-f)
+
+    def from_unbounded(self, y):
+        y = np.asarray(y, dtype=float)
+        width = self.high - self.low
+        # log sigmoid(y) and log(1 - sigmoid(y)), stable for large |y|
+        log_s, log_1ms = -np.logaddexp(0.0, -y), -np.logaddexp(0.0, y)
+        return self.low + width * np.exp(log_s), math.log(width) + log_s + log_1ms
 
 
 class Normal(_Prior):
@@ -61,6 +91,7 @@ class Normal(_Prior):
             raise ValueError(msg)
         self.mean, self.sigma = mean, sigma
         self.spec = ("normal", mean, sigma)
+        self.log_norm = -math.log(sigma * _TRUNCATED_GAUSS_NORM)
 
     def log_pdf(self, x, P):
         z = (x - self.mean) / self.sigma
@@ -83,6 +114,8 @@ class DuttonMaccio(_Prior):
             raise ValueError(msg)
         self.sigma = sigma_dex
         self.spec = ("dutton_maccio", sigma_dex)
+        # log10 c is a truncated Gaussian; log_pdf includes the Jacobian 1 / c of ln c
+        self.log_norm = -math.log(math.log(10) * sigma_dex * _TRUNCATED_GAUSS_NORM)
 
     @staticmethod
     def median(log10_m200):
@@ -100,6 +133,13 @@ class DuttonMaccio(_Prior):
     def draw(self, n, rng, P):
         z = np.clip(rng.standard_normal(n), -N_SIGMA, N_SIGMA)
         return self.median(P["log10_M200"]) * 10.0 ** (self.sigma * z)
+
+    def to_unbounded(self, x):
+        return np.log(np.maximum(np.asarray(x, dtype=float), 1e-300))
+
+    def from_unbounded(self, y):
+        y = np.asarray(y, dtype=float)
+        return np.exp(y), y
 
 
 def parse_prior(name, spec):

@@ -50,6 +50,36 @@ def _tau_of(flat_values, nwalkers):
         return float(emcee.autocorr.integrated_time(x, quiet=True, tol=0)[0])
 
 
+def _bands(pairs, data, meta):
+    """Density, mass and dispersion bands from ``(like, flat)`` pairs (samples pooled)."""
+    r_max = max(2 * float(data["R"].max()), 1.0)
+    r = np.geomspace(0.01, r_max, 60)
+    n_total = sum(len(flat) for _, flat in pairs)
+    rho, mass, s, v_sys = [], [], [], []
+    for like, flat in pairs:
+        share = len(flat) / n_total
+        sub = _subset(len(flat), max(1, int(round(share * _MAX_BAND_SAMPLES))))
+        rho_k, mass_k = like.band(like.params(flat[sub]), r)
+        rho.append(rho_k)
+        mass.append(mass_k)
+        sub = _subset(len(flat), max(1, int(round(share * _MAX_SIGMA_SAMPLES))))
+        P = like.params(flat[sub])
+        s.append(np.sqrt(like.sigma2_grid(P)))
+        v_sys.append(P["v_sys"][:, 0])
+    profile = DensityProfileBand.from_samples(
+        r * LENGTH, np.concatenate(rho) * DENSITY, np.concatenate(mass) * MASS,
+        meta={"method": "jeans", "halo": meta["halo"]})
+    q = np.percentile(np.concatenate(s), (16, 50, 84), axis=0)
+    like = pairs[0][0]
+    sigma = QTable({"R": like.R_grid * LENGTH, "sigma_16": q[0] * VELOCITY,
+                    "sigma_50": q[1] * VELOCITY, "sigma_84": q[2] * VELOCITY})
+    n_bins = int(np.clip(len(data["R"]) // 40, 3, 12))
+    Rb, sb, eb = _binned_dispersion(data["R"], data["v"], data["v_err"], data["weights"],
+                                    float(np.median(np.concatenate(v_sys))), n_bins)
+    binned = QTable({"R": Rb * LENGTH, "sigma": sb * VELOCITY, "sigma_err": eb * VELOCITY})
+    return profile, sigma, binned
+
+
 class JeansResult:
     """Posterior of a spherical Jeans analysis (`jeans_analysis`).
 
@@ -64,12 +94,23 @@ class JeansResult:
         Flattened posterior samples (after burn-in and thinning): the free parameters, the derived
         ``gamma_150``, ``rho_150``, ``M_150`` (and ``beta0``, ``beta_inf``), ``log_prob``.
     chain : ndarray (nsteps, nwalkers, ndim)
-        The full emcee chain of the free parameters (burn-in included).
+        The full emcee chain of the free parameters (burn-in included); for a mixture, see the
+        chain of each family in ``components``.
     convergence : dict
         ``tau`` (integrated autocorrelation time of each free parameter after burn-in),
         ``tau_max``, ``tau_gamma_150`` (of the derived gamma_150, in thinned steps),
         ``acceptance_fraction``, ``steps_per_tau``, ``n_effective``, ``converged`` (chain
-        longer than 50 tau_max).
+        longer than 50 tau_max). For a mixture: the worst of the families (``tau_max``,
+        ``tau_gamma_150``, ``acceptance_fraction``, ``converged``) and ``families`` (each
+        family's dict).
+    components : dict
+        For ``halo="mixture"``: the `JeansResult` of each halo family (empty otherwise).
+    family_probabilities : dict
+        For ``halo="mixture"``: posterior probability of each halo family.
+    evidence : dict or None
+        For ``halo="mixture"``: per family its prior ``weight``, ``log_evidence`` (natural log,
+        with the likelihood's constant terms), ``log_evidence_err``, ``ess`` (effective number
+        of importance-sampling draws) and ``probability``.
     tracer : `~dmprofile.profiles.DensityProfile`
         The tracer density used; ``tracer_fit`` the `TracerFit` (None for a given tracer).
     sigma_los : `~astropy.table.QTable`
@@ -80,7 +121,7 @@ class JeansResult:
     """
 
     def __init__(self, *, samples, chain, convergence, profile, sigma_los, binned, tracer,
-                 tracer_fit, meta):
+                 tracer_fit, meta, components=None, evidence=None):
         self._samples = samples
         self._chain = chain
         self._convergence = dict(convergence)
@@ -90,6 +131,8 @@ class JeansResult:
         self._tracer = tracer
         self._tracer_fit = tracer_fit
         self._meta = dict(meta)
+        self._components = dict(components or {})
+        self._evidence = evidence
 
     @classmethod
     def _build(cls, like, flat, log_prob, chain, convergence, meta, *, tracer_fit, tracer, data):
@@ -104,31 +147,53 @@ class JeansResult:
         samples = QTable(cols, meta={"halo": meta["halo"], "anisotropy": meta["anisotropy"]})
         convergence = dict(convergence)
         convergence["tau_gamma_150"] = _tau_of(derived["gamma_150"], convergence["nwalkers"])
-
-        # density band
-        r_max = max(2 * float(data["R"].max()), 1.0)
-        r = np.geomspace(0.01, r_max, 60)
-        sub = _subset(len(flat), _MAX_BAND_SAMPLES)
-        rho, mass = like.band(like.params(flat[sub]), r)
-        profile = DensityProfileBand.from_samples(
-            r * LENGTH, rho * DENSITY, mass * MASS,
-            meta={"method": "jeans", "halo": meta["halo"]})
-
-        # dispersion band and binned data
-        sub = _subset(len(flat), _MAX_SIGMA_SAMPLES)
-        P = like.params(flat[sub])
-        s = np.sqrt(like.sigma2_grid(P))
-        q = np.percentile(s, (16, 50, 84), axis=0)
-        sigma = QTable({"R": like.R_grid * LENGTH, "sigma_16": q[0] * VELOCITY,
-                        "sigma_50": q[1] * VELOCITY, "sigma_84": q[2] * VELOCITY})
-        v_sys = float(np.median(P["v_sys"]))
-        n_bins = int(np.clip(len(data["R"]) // 40, 3, 12))
-        Rb, sb, eb = _binned_dispersion(data["R"], data["v"], data["v_err"], data["weights"],
-                                        v_sys, n_bins)
-        binned = QTable({"R": Rb * LENGTH, "sigma": sb * VELOCITY, "sigma_err": eb * VELOCITY})
+        profile, sigma, binned = _bands([(like, flat)], data, meta)
         meta = {**meta, "wall_time": meta["wall_time"] + time.perf_counter() - t0}
         return cls(samples=samples, chain=chain, convergence=convergence, profile=profile,
                    sigma_los=sigma, binned=binned, tracer=tracer, tracer_fit=tracer_fit, meta=meta)
+
+    @classmethod
+    def _build_mixture(cls, parts, components, evidence, rng, meta, *, tracer_fit, tracer, data):
+        """Combine per-family fits in proportion to their posterior probabilities.
+
+        ``parts`` maps a family to ``(like, flat)``; ``components`` to its `JeansResult`;
+        ``evidence`` to a dict with ``probability``. The combined samples draw
+        round(probability x n) rows (without replacement) from each family's samples.
+        """
+        from astropy.table import vstack
+
+        t0 = time.perf_counter()
+        n = max(len(flat) for _, flat in parts.values())
+        common = None
+        for res in components.values():
+            names = [c for c in res._samples.colnames]
+            common = names if common is None else [c for c in common if c in names]
+        tables, pairs = [], []
+        for family, (like, flat) in parts.items():
+            k = int(round(evidence[family]["probability"] * n))
+            if k == 0:
+                continue
+            rows = np.sort(rng.choice(len(flat), size=k, replace=k > len(flat)))
+            t = components[family]._samples[common][rows]
+            t["family"] = np.full(k, family)
+            tables.append(t)
+            pairs.append((like, flat[rows]))
+        samples = vstack(tables, metadata_conflicts="silent")
+        samples.meta = {"halo": meta["halo"], "anisotropy": meta["anisotropy"]}
+        convs = {f: r._convergence for f, r in components.items()}
+        convergence = {
+            "families": convs,
+            "tau_max": max(c["tau_max"] for c in convs.values()),
+            "tau_gamma_150": max(c["tau_gamma_150"] for c in convs.values()),
+            "acceptance_fraction": min(c["acceptance_fraction"] for c in convs.values()),
+            "nsteps": max(c["nsteps"] for c in convs.values()),
+            "converged": all(c["converged"] for c in convs.values()),
+        }
+        profile, sigma, binned = _bands(pairs, data, meta)
+        meta = {**meta, "wall_time": meta["wall_time"] + time.perf_counter() - t0}
+        return cls(samples=samples, chain=None, convergence=convergence, profile=profile,
+                   sigma_los=sigma, binned=binned, tracer=tracer, tracer_fit=tracer_fit,
+                   meta=meta, components=components, evidence=evidence)
 
     # ------------------------------------------------------------------ attributes
     @functools.cached_property
@@ -155,11 +220,34 @@ class JeansResult:
     @property
     def chain(self):
         """ndarray (nsteps, nwalkers, ndim): the full chain (a copy)."""
+        if self._chain is None:
+            msg = ("a mixture result has one chain per halo family: use "
+                   "result.components[family].chain")
+            raise AttributeError(msg)
         return self._chain.copy()
 
     @property
+    def components(self):
+        """dict: the `JeansResult` of each halo family of a mixture (empty otherwise)."""
+        return dict(self._components)
+
+    @property
+    def evidence(self):
+        """dict or None: per-family evidence and probability of a mixture (a copy)."""
+        return None if self._evidence is None else {k: dict(v) for k, v in self._evidence.items()}
+
+    @property
+    def family_probabilities(self):
+        """dict: posterior probability of each halo family (``{halo: 1.0}`` for one family)."""
+        if self._evidence is None:
+            return {self._meta["halo"]: 1.0}
+        return {k: v["probability"] for k, v in self._evidence.items()}
+
+    @property
     def parameter_names(self):
-        """tuple of str: the free parameters, in chain order."""
+        """tuple of str: the free parameters, in chain order (empty for a mixture)."""
+        if self._components:
+            return ()
         return tuple(n for n in self._samples.colnames if n in self._meta["priors"]
                      and np.ndim(self._meta["priors"][n]) > 0)
 
@@ -203,7 +291,11 @@ class JeansResult:
         med, lo, hi = self.gamma_150()
         c = self._convergence
         state = "converged" if c["converged"] else "NOT converged"
-        return (f"<JeansResult: {self._meta['halo']} halo, {self._meta['anisotropy']} anisotropy, "
+        halo = f"{self._meta['halo']} halo"
+        if self._evidence is not None:
+            probs = ", ".join(f"{k} {p:.2f}" for k, p in self.family_probabilities.items())
+            halo = f"{halo} ({probs})"
+        return (f"<JeansResult: {halo}, {self._meta['anisotropy']} anisotropy, "
                 f"{self._meta['n_stars']} stars; gamma_150 = {med:.2f} +{hi - med:.2f} "
                 f"-{med - lo:.2f} (median, 68%); tau_max = {c['tau_max']:.0f} steps "
                 f"(gamma_150: {c['tau_gamma_150'] * self._meta['thin']:.0f}) of {c['nsteps']} "
@@ -219,8 +311,8 @@ class JeansResult:
             Columns ``name``, ``median``, ``p16``, ``p84``, ``unit``, ``tau`` (NaN for derived
             quantities); ``meta`` holds the result's provenance.
         """
-        names = [n for n in self._samples.colnames if n != "log_prob"]
-        tau = dict(zip(self.parameter_names, np.atleast_1d(self._convergence["tau"])))
+        names = [n for n in self._samples.colnames if n not in ("log_prob", "family")]
+        tau = dict(zip(self.parameter_names, np.atleast_1d(self._convergence.get("tau", []))))
         rows = {"name": [], "median": [], "p16": [], "p84": [], "unit": [], "tau": []}
         for n in names:
             col = self._samples[n]

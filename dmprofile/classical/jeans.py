@@ -23,6 +23,7 @@ from .._version import __version__
 from ..exceptions import DMProfileWarning
 from ..profiles import DensityProfile, Plummer
 from ._likelihood import JeansLikelihood, _models, default_priors
+from ._models import HALO_MODELS
 from ._result import JeansResult
 from ._tracer_fit import _fit_tracer_R
 
@@ -81,11 +82,95 @@ def _convergence(sampler, burn, thin, emcee):
     }
 
 
+def _read_catalogue(table, member_threshold, galaxy_parameters):
+    """Projected radii, velocities, errors and weights of a star catalogue."""
+    from ..kinematics import StarCatalogue
+
+    cat = StarCatalogue.from_table(table, member_threshold=member_threshold, **galaxy_parameters)
+    R, v = cat.R, cat.v_los
+    if cat.v_err is None:
+        warnings.warn("the catalogue has no 'v_err' column: assuming exact velocities",
+                      DMProfileWarning, stacklevel=3)
+        e = np.zeros_like(v)
+    else:
+        e = cat.v_err
+    if np.any(R <= 0):
+        R = np.maximum(R, 1e-6 * R.max())
+    return {"catalogue": cat, "R": R, "v": v, "v_err": e, "weights": cat.weights}
+
+
+def _tracer(tracer, data, tracer_components):
+    """``(tracer_fit, tracer_profile)`` for the ``tracer`` argument of `jeans_analysis`."""
+    if isinstance(tracer, str) and tracer == "fit":
+        tracer_fit = _fit_tracer_R(data["R"], data["weights"], n_components=tracer_components)
+        return tracer_fit, tracer_fit.profile
+    if isinstance(tracer, str) and tracer == "r_half":
+        cat = data["catalogue"]
+        if cat.sources["r_half"] == "estimated":
+            msg = ("tracer='r_half' needs the half-light radius as keyword 'r_half' or in "
+                   "table.meta['r_half']")
+            raise ValueError(msg)
+        return None, Plummer(cat.galaxy_parameters["r_half"])
+    if isinstance(tracer, DensityProfile):
+        return None, tracer
+    msg = f"argument 'tracer' must be 'fit', 'r_half' or a DensityProfile, got {tracer!r}"
+    raise TypeError(msg)
+
+
+def _make_likelihood(data, tracer_profile, halo, anisotropy, priors, v_sys_prior, m_star,
+                     n_grid, vsp, v_sys):
+    """The `JeansLikelihood` of one halo family; ``priors`` may override the anisotropy's and
+    ``v_sys``'s defaults."""
+    full = {**default_priors(halo, anisotropy), "v_sys": v_sys_prior, **priors}
+    return JeansLikelihood(data["R"], data["v"], data["v_err"], data["weights"], tracer_profile,
+                           halo=halo, anisotropy=anisotropy, priors=full, stellar_mass=m_star,
+                           n_grid=n_grid, vsp=vsp, v_sys_vsp=v_sys)
+
+
+def _run_sampler(like, rng, emcee, settings):
+    """Run emcee for one likelihood; returns the sampler and its convergence report."""
+    nwalkers = settings["nwalkers"]
+    if nwalkers < 2 * like.ndim:
+        msg = (f"argument 'nwalkers' must be at least twice the number of free parameters "
+               f"({like.ndim}: {', '.join(like.names)}), got {nwalkers}")
+        raise ValueError(msg)
+    pool, workers, moves = settings["pool"], settings["workers"], settings["moves"]
+    own_pool = None
+    if pool is None and workers > 1:
+        own_pool = pool = multiprocessing.get_context().Pool(workers)
+    try:
+        n_chunks = workers if own_pool is not None else max(1, getattr(pool, "_processes", 1) or 1)
+        logp = like if pool is None else _Pooled(like, pool, n_chunks)
+        p0 = _initial_walkers(like, nwalkers, rng, logp)
+        if moves is None:
+            moves = [(emcee.moves.StretchMove(), 0.5), (emcee.moves.DEMove(), 0.4),
+                     (emcee.moves.DESnookerMove(), 0.1)]
+        sampler = emcee.EnsembleSampler(nwalkers, like.ndim, logp, vectorize=True, moves=moves)
+        sampler.random_state = np.random.RandomState(_seed_int(rng)).get_state()
+        sampler.run_mcmc(p0, settings["nsteps"], progress=settings["progress"])
+    finally:
+        if own_pool is not None:
+            own_pool.close()
+            own_pool.join()
+
+    conv = _convergence(sampler, settings["burn"], settings["thin"], emcee)
+    where = f" ({like.halo_name} halo)" if settings.get("label_family") else ""
+    if not conv["converged"]:
+        msg = (f"the chain{where} ({settings['nsteps']} steps) is shorter than 50 "
+               f"autocorrelation times (tau_max = {conv['tau_max']:.0f} steps): increase nsteps "
+               "for reliable intervals")
+        warnings.warn(msg, DMProfileWarning, stacklevel=settings.get("stacklevel", 3))
+    if conv["acceptance_fraction"] < 0.1:
+        msg = f"low mean acceptance fraction{where} {conv['acceptance_fraction']:.2f}"
+        warnings.warn(msg, DMProfileWarning, stacklevel=settings.get("stacklevel", 3))
+    return sampler, conv
+
+
 def jeans_analysis(table, *, halo="zhao_m200", anisotropy="baes", priors=None, nwalkers=32,
-                   nsteps=20000, burn=None, thin=1, seed=None, workers=1, pool=None, progress=True,
+                   nsteps=None, burn=None, thin=1, seed=None, workers=1, pool=None, progress=True,
                    tracer="fit", tracer_components="auto", stellar_mass=None, fit_v_sys=None,
                    member_threshold=None, vsp=False, n_grid=30, moves=None,
-                   **galaxy_parameters):
+                   mixture_prior=None, **galaxy_parameters):
     """Spherical Jeans analysis of a star catalogue, sampled with emcee.
 
     Parameters
@@ -95,10 +180,16 @@ def jeans_analysis(table, *, halo="zhao_m200", anisotropy="baes", priors=None, n
         and distance), ``v_los`` [speed], optional ``v_err`` [speed] and ``p_member`` (used as
         likelihood weights unless ``member_threshold`` is given). Parsed by
         `dmprofile.kinematics.StarCatalogue`; elliptical radii are circularised.
-    halo : {"zhao_m200", "zhao_slope", "corenfw", "zhao", "nfw"}
+    halo : {"zhao_m200", "mixture", "dc14", "zhao_slope", "corenfw", "zhao", "nfw"}
         Dark-matter halo family (parameters and default priors in `default_priors`). The
         default is a Zhao (alpha, beta, gamma) halo whose M200, c and shape priors follow the
-        default training prior; its calibration on mocks from that prior is in the user guide.
+        default training prior. ``"mixture"`` fits the halo families of a training prior (by
+        default `~dmprofile.simulate.DefaultDwarfPrior`: DC14, coreNFW, Zhao, NFW with their
+        weights and parameter ranges, see `mixture_priors`) one after the other, estimates
+        each family's Bayesian evidence by importance sampling, and pools their samples in
+        proportion to the families' posterior probabilities (``result.family_probabilities``,
+        ``result.components``). The calibration of both on mocks from the training prior is in
+        the user guide.
     anisotropy : {"baes", "om", "constant", "isotropic"}
         Velocity anisotropy family.
     priors : dict, optional
@@ -107,7 +198,8 @@ def jeans_analysis(table, *, halo="zhao_m200", anisotropy="baes", priors=None, n
         (log-normal around the concentration-mass relation) or ``{name: value}`` (fixed), e.g.
         ``{"gamma": 1.0}`` for a fixed inner slope or ``{"v_sys": (100, 120)}`` in km/s.
     nwalkers, nsteps : int
-        emcee ensemble size and chain length.
+        emcee ensemble size and chain length (``nsteps`` default: 20000, or 10000 per family
+        for ``halo="mixture"``).
     burn : int, optional
         Steps discarded as burn-in (default ``nsteps // 2``).
     thin : int
@@ -148,6 +240,11 @@ def jeans_analysis(table, *, halo="zhao_m200", anisotropy="baes", priors=None, n
     moves : emcee move or list of ``(move, weight)``, optional
         Default: differential-evolution moves (80% ``DEMove``, 20% ``DESnookerMove``), which mix
         faster than the stretch move on the banana-shaped mass-anisotropy degeneracies.
+    mixture_prior : `~dmprofile.simulate.DefaultDwarfPrior`, optional
+        For ``halo="mixture"``: the prior whose halo families, family weights, M200 range,
+        concentration scatter and shape ranges the mixture follows (default:
+        ``DefaultDwarfPrior()``). Entries of ``priors`` override it in every family that has the
+        parameter.
     **galaxy_parameters
         ``center``, ``distance``, ``ellipticity``, ``position_angle``, ``r_half``, ``v_sys``
         (keywords override ``table.meta``).
@@ -185,15 +282,22 @@ def jeans_analysis(table, *, halo="zhao_m200", anisotropy="baes", priors=None, n
     >>> res.samples["gamma_150"].shape
     (1600,)
     """
-    from ..kinematics import StarCatalogue
-
     emcee = require("emcee", "jeans")
     t_start = time.perf_counter()
     unknown = sorted(set(galaxy_parameters) - set(_GEOMETRY))
     if unknown:
         msg = f"unexpected keyword argument(s) {unknown}; galaxy parameters are {list(_GEOMETRY)}"
         raise TypeError(msg)
-    _models(halo, anisotropy)
+    mixture = halo == "mixture"
+    if not mixture and halo not in HALO_MODELS:
+        msg = f"argument 'halo' must be one of {['mixture', *sorted(HALO_MODELS)]}, got {halo!r}"
+        raise ValueError(msg)
+    _models("nfw" if mixture else halo, anisotropy)
+    if mixture_prior is not None and not mixture:
+        msg = "argument 'mixture_prior' is only used with halo='mixture'"
+        raise ValueError(msg)
+    if nsteps is None:
+        nsteps = 10000 if mixture else 20000
     nwalkers, nsteps, thin = int(nwalkers), int(nsteps), int(thin)
     burn = nsteps // 2 if burn is None else int(burn)
     if nsteps < 2 or not 0 <= burn < nsteps or thin < 1:
@@ -204,114 +308,58 @@ def jeans_analysis(table, *, halo="zhao_m200", anisotropy="baes", priors=None, n
         raise ValueError(msg)
     m_star = 0.0 if stellar_mass is None else as_value(stellar_mass, MASS, "stellar_mass",
                                                        scalar=True, positive=True)
-
-    cat = StarCatalogue.from_table(table, member_threshold=member_threshold, **galaxy_parameters)
-    R, v = cat.R, cat.v_los
-    if cat.v_err is None:
-        warnings.warn("the catalogue has no 'v_err' column: assuming exact velocities",
-                      DMProfileWarning, stacklevel=2)
-        e = np.zeros_like(v)
-    else:
-        e = cat.v_err
-    w = cat.weights
-    if np.any(R <= 0):
-        R = np.maximum(R, 1e-6 * R.max())
-
-    # ---- tracer
-    if isinstance(tracer, str) and tracer == "fit":
-        tracer_fit = _fit_tracer_R(R, w, n_components=tracer_components)
-        tracer_profile = tracer_fit.profile
-    elif isinstance(tracer, str) and tracer == "r_half":
-        if cat.sources["r_half"] == "estimated":
-            msg = ("tracer='r_half' needs the half-light radius as keyword 'r_half' or in "
-                   "table.meta['r_half']")
-            raise ValueError(msg)
-        tracer_fit, tracer_profile = None, Plummer(cat.galaxy_parameters["r_half"])
-    elif isinstance(tracer, DensityProfile):
-        tracer_fit, tracer_profile = None, tracer
-    else:
-        msg = f"argument 'tracer' must be 'fit', 'r_half' or a DensityProfile, got {tracer!r}"
-        raise TypeError(msg)
-
-    # ---- priors
-    full = default_priors(halo, anisotropy)
-    v_sys_given = cat.sources["v_sys"] != "estimated"
-    if fit_v_sys is None:
-        fit_v_sys = not v_sys_given
-    vs = cat.galaxy_parameters["v_sys"].to_value(u.km / u.s)
-    if fit_v_sys:
-        spread = 0.5 * np.std(v)
-        full["v_sys"] = (vs - spread, vs + spread)
-    else:
-        full["v_sys"] = vs
     for name, spec in (priors or {}).items():
         if isinstance(spec, u.Quantity) or (np.ndim(spec) > 0 and any(
                 isinstance(s, u.Quantity) for s in spec)):
             msg = (f"prior of {name!r} must be plain numbers in the documented units "
                    f"(see default_priors), got {spec!r}")
             raise TypeError(msg)
-        full[name] = spec
-    like = JeansLikelihood(R, v, e, w, tracer_profile, halo=halo, anisotropy=anisotropy,
-                           priors=full, stellar_mass=m_star, n_grid=n_grid, vsp=vsp,
-                           v_sys_vsp=vs)
 
-    if nwalkers < 2 * like.ndim:
-        msg = (f"argument 'nwalkers' must be at least twice the number of free parameters "
-               f"({like.ndim}: {', '.join(like.names)}), got {nwalkers}")
-        raise ValueError(msg)
+    data = _read_catalogue(table, member_threshold, galaxy_parameters)
+    tracer_fit, tracer_profile = _tracer(tracer, data, tracer_components)
+    cat = data["catalogue"]
+    v_sys_given = cat.sources["v_sys"] != "estimated"
+    if fit_v_sys is None:
+        fit_v_sys = not v_sys_given
+    vs = cat.galaxy_parameters["v_sys"].to_value(u.km / u.s)
+    v_sys_prior = (vs - 0.5 * np.std(data["v"]), vs + 0.5 * np.std(data["v"])) if fit_v_sys else vs
 
-    # ---- sampling
+    def likelihood(halo_name, halo_priors):
+        return _make_likelihood(data, tracer_profile, halo_name, anisotropy, halo_priors,
+                                v_sys_prior, m_star, n_grid, vsp, vs)
+
     rng = np.random.default_rng(seed)
-    own_pool = None
-    if pool is None and workers > 1:
-        own_pool = pool = multiprocessing.get_context().Pool(workers)
-    try:
-        n_chunks = workers if own_pool is not None else max(1, getattr(pool, "_processes", 1) or 1)
-        logp = like if pool is None else _Pooled(like, pool, n_chunks)
-        p0 = _initial_walkers(like, nwalkers, rng, logp)
-        if moves is None:
-            moves = [(emcee.moves.StretchMove(), 0.5), (emcee.moves.DEMove(), 0.4),
-                     (emcee.moves.DESnookerMove(), 0.1)]
-        sampler = emcee.EnsembleSampler(nwalkers, like.ndim, logp, vectorize=True, moves=moves)
-        sampler.random_state = np.random.RandomState(_seed_int(rng)).get_state()
-        sampler.run_mcmc(p0, nsteps, progress=progress)
-    finally:
-        if own_pool is not None:
-            own_pool.close()
-            own_pool.join()
-
-    conv = _convergence(sampler, burn, thin, emcee)
-    if not conv["converged"]:
-        msg = (f"the chain ({nsteps} steps) is shorter than 50 autocorrelation times "
-               f"(tau_max = {conv['tau_max']:.0f} steps): increase nsteps for reliable intervals")
-        warnings.warn(msg, DMProfileWarning, stacklevel=2)
-    if conv["acceptance_fraction"] < 0.1:
-        msg = f"low mean acceptance fraction {conv['acceptance_fraction']:.2f}"
-        warnings.warn(msg, DMProfileWarning, stacklevel=2)
-
-    flat = sampler.get_chain(discard=burn, thin=thin, flat=True)
-    log_prob = sampler.get_log_prob(discard=burn, thin=thin, flat=True)
-    wall = time.perf_counter() - t_start
+    settings = {"nwalkers": nwalkers, "nsteps": nsteps, "burn": burn, "thin": thin,
+                "workers": workers, "pool": pool, "progress": progress, "moves": moves}
     meta = {
         "method": "jeans",
         "dmprofile_version": __version__,
         "halo": halo,
         "anisotropy": anisotropy,
-        "priors": like.priors,
         "nwalkers": nwalkers,
         "nsteps": nsteps,
         "burn": burn,
         "thin": thin,
         "seed": seed if isinstance(seed, (int, np.integer, type(None))) else repr(seed),
         "workers": workers,
-        "n_stars": int(R.size),
+        "n_stars": int(data["R"].size),
         "stellar_mass": m_star,
         "vsp": bool(vsp),
         "v_sys_fixed": None if fit_v_sys else vs,
         "tracer": repr(tracer_profile),
         "galaxy_parameters": {k: cat.galaxy_parameters.get(k) for k in _GEOMETRY},
-        "wall_time": wall,
     }
+    arrays = {k: data[k] for k in ("R", "v", "v_err", "weights")}
+    if mixture:
+        from ._mixture import mixture_fit
+
+        return mixture_fit(likelihood, priors or {}, mixture_prior, tracer_profile, rng,
+                           settings, meta, t_start, tracer_fit=tracer_fit, data=arrays)
+
+    like = likelihood(halo, {**default_priors(halo, anisotropy), **(priors or {})})
+    sampler, conv = _run_sampler(like, rng, emcee, settings)
+    flat = sampler.get_chain(discard=burn, thin=thin, flat=True)
+    log_prob = sampler.get_log_prob(discard=burn, thin=thin, flat=True)
+    meta = {**meta, "priors": like.priors, "wall_time": time.perf_counter() - t_start}
     return JeansResult._build(like, flat, log_prob, sampler.get_chain(), conv, meta,
-                              tracer_fit=tracer_fit, tracer=tracer_profile,
-                              data={"R": R, "v": v, "v_err": e, "weights": w})
+                              tracer_fit=tracer_fit, tracer=tracer_profile, data=arrays)

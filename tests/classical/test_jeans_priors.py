@@ -187,5 +187,5 @@ def test_command_line_families_match_the_models():
     from dmprofile.classical._cli import ANISOTROPIES, HALOS
     from dmprofile.classical._models import ANISOTROPY_MODELS
 
-    assert set(HALOS) == set(HALO_MODELS)
+    assert set(HALOS) == set(HALO_MODELS) | {"mixture"}
     assert set(ANISOTROPIES) == set(ANISOTROPY_MODELS)
