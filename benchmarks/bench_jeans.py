@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bench_jeans.py speed [--n-stars 1000] [--nsteps 20000] [--workers 1]
+    python benchmarks/bench_jeans.py speed [--n-stars 1000] [--nsteps N] [--workers 1]
     python benchmarks/bench_jeans.py coverage --suite DIR --n-mocks 50 [--model DIR]
                                               [--jobs 2] [--out results.json] [--no-write]
 
@@ -94,7 +94,9 @@ def _speed(args):
     print(f"truth gamma_150 = {galaxy.truth()['gamma_150']:.3f}")
     for w in caught:
         print(f"warning: {w.message}")
-    print(f"one fit: {args.n_stars} stars, {args.nwalkers} walkers x {args.nsteps} steps, "
+    per = " per halo family" if res.meta["halo"] == "mixture" else ""
+    print(f"one fit: {args.n_stars} stars, {args.nwalkers} walkers x {res.meta['nsteps']} "
+          f"steps{per}, "
           f"workers={args.workers}: wall {wall:.1f} s, CPU {cpu:.1f} s (+ children "
           f"{children.ru_utime + children.ru_stime:.1f} s); {machine()}")
 
@@ -293,9 +295,11 @@ def _describe_jeans(args):
     kw.pop("workers")
     if not kw["vsp"]:
         kw.pop("vsp")
-    default = (args.nsteps, args.nwalkers) == (20000, 32)
+    default = args.nsteps is None and args.nwalkers == 32
     parts = [f"{k}={v!r}" for k, v in kw.items() if k not in ("nsteps", "nwalkers")]
-    sampler = f"{args.nwalkers} walkers x {args.nsteps} steps"
+    mixture = kw.get("halo", "mixture") == "mixture"
+    steps = args.nsteps if args.nsteps is not None else (10000 if mixture else 20000)
+    sampler = f"{args.nwalkers} walkers x {steps} steps" + (" per halo family" if mixture else "")
     return ("default settings (" if default else "") + sampler + \
         (", " + ", ".join(parts) if parts else "") + (")" if default else "")
 
@@ -372,7 +376,8 @@ def main(argv=None):
     sub = parser.add_subparsers(dest="what", required=True)
     for name in ("speed", "coverage"):
         p = sub.add_parser(name)
-        p.add_argument("--nsteps", type=int, default=20000)
+        p.add_argument("--nsteps", type=int, default=None,
+                       help="steps per walker (default: jeans_analysis's)")
         p.add_argument("--nwalkers", type=int, default=32)
         p.add_argument("--workers", type=int, default=1)
         p.add_argument("--seed", type=int, default=20260401)

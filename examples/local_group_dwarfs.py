@@ -17,9 +17,8 @@ Writes to ``--out-dir``:
 * ``posteriors/GALAXY_METHOD.fits``: every posterior (`dmprofile.results.SlopePosterior.read`).
 
 Run:  python examples/local_group_dwarfs.py [--model default] [--out-dir local_group] [--seed 1]
-(the network takes well under a second per galaxy once the model is loaded, the Jeans fits
-one to one and a half minutes each on one busy core: about 5 minutes in all; ``--nsteps 2000``
-gives a quick look).
+(the network takes well under a second per galaxy once the model is loaded, the Jeans fits of
+the default mixture prior a few minutes each on one core; ``--nsteps 1000`` gives a quick look).
 """
 
 import argparse
@@ -158,8 +157,10 @@ def main(argv=None):
                         help="seed (galaxy i uses seed + i; default %(default)s)")
     parser.add_argument("--n-passes", type=int, default=100, help="Monte-Carlo dropout passes")
     parser.add_argument("--nwalkers", type=int, default=32, help="emcee walkers")
-    parser.add_argument("--nsteps", type=int, default=20000, help="emcee steps per walker")
-    parser.add_argument("--halo", default="zhao_m200",
+    parser.add_argument("--nsteps", type=int, default=None,
+                        help="emcee steps per walker (default: 10000 per halo family for the "
+                             "mixture, 20000 otherwise)")
+    parser.add_argument("--halo", default="mixture",
                         help="Jeans halo prior (default %(default)s, the package default)")
     parser.add_argument("--tracer", default="r_half", choices=("r_half", "fit"),
                         help="Jeans tracer: Plummer with the photometric r_half, or fitted")
@@ -183,9 +184,11 @@ def main(argv=None):
                        "seed": args.seed, "n_passes": args.n_passes,
                        "jeans": {k: v for k, v in jeans_kwargs.items() if k != "progress"}})
     table.write(args.out_dir / "local_group_dwarfs.ecsv", overwrite=True)
+    steps = (f"{args.nsteps}" if args.nsteps is not None else
+             "10000 per family" if args.halo == "mixture" else "20000")
     header = (f"dmprofile {dmprofile.__version__}, model {model_name}, seed {args.seed}, "
               f"{args.n_passes} passes; Jeans: {args.halo} halo + Baes & van Hese, tracer="
-              f"{args.tracer}, {args.nwalkers} walkers x {args.nsteps} steps"
+              f"{args.tracer}, {args.nwalkers} walkers x {steps} steps"
               f"{', VSPs' if args.vsp else ''}")
     text = markdown(table, header=header)
     (args.out_dir / "local_group_dwarfs.md").write_text(text)

@@ -10,7 +10,7 @@ __all__ = ["register"]
 
 #: Halo and anisotropy families of `jeans_analysis` (as in `dmprofile.classical._models`,
 #: which this light module does not import).
-HALOS = ("zhao_m200", "mixture", "zhao_slope", "dc14", "corenfw", "zhao", "nfw")
+HALOS = ("mixture", "zhao_m200", "zhao_slope", "dc14", "corenfw", "zhao", "nfw")
 ANISOTROPIES = ("baes", "om", "constant", "isotropic")
 
 
@@ -24,7 +24,7 @@ def register(subparsers):
                      "posterior of the dark-matter log-slope at 150 pc and a parameter summary."),
         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("file", metavar="FILE", help="star catalogue")
-    p.add_argument("--halo", default="zhao_m200",
+    p.add_argument("--halo", default="mixture",
                    choices=HALOS,
                    help="dark-matter halo family")
     p.add_argument("--anisotropy", default="baes",
@@ -112,7 +112,7 @@ def _register_compare(subparsers):
                    help="comma-separated methods to run (network, jeans)")
     p.add_argument("--model", default="default", help="'default' or a model directory")
     p.add_argument("--n-passes", type=int, default=100, help="Monte-Carlo dropout passes")
-    p.add_argument("--halo", default="zhao_m200",
+    p.add_argument("--halo", default="mixture",
                    choices=HALOS,
                    help="Jeans dark-matter halo family")
     p.add_argument("--anisotropy", default="baes",

@@ -106,7 +106,7 @@ def mixture_fit(make_likelihood, priors, mixture_prior, tracer, rng, settings, m
                f"{sorted(known)}")
         raise ValueError(msg)
 
-    settings = {**settings, "label_family": True, "stacklevel": 5}
+    settings = {**settings, "label_family": True, "stacklevel": 4}
     parts, components, evidence = {}, {}, {}
     burn, thin = settings["burn"], settings["thin"]
     total_weight = sum(w for _, w, _ in families.values())

@@ -166,7 +166,7 @@ def _run_sampler(like, rng, emcee, settings):
     return sampler, conv
 
 
-def jeans_analysis(table, *, halo="zhao_m200", anisotropy="baes", priors=None, nwalkers=32,
+def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwalkers=32,
                    nsteps=None, burn=None, thin=1, seed=None, workers=1, pool=None, progress=True,
                    tracer="fit", tracer_components="auto", stellar_mass=None, fit_v_sys=None,
                    member_threshold=None, vsp=False, n_grid=30, moves=None,
@@ -180,16 +180,15 @@ def jeans_analysis(table, *, halo="zhao_m200", anisotropy="baes", priors=None, n
         and distance), ``v_los`` [speed], optional ``v_err`` [speed] and ``p_member`` (used as
         likelihood weights unless ``member_threshold`` is given). Parsed by
         `dmprofile.kinematics.StarCatalogue`; elliptical radii are circularised.
-    halo : {"zhao_m200", "mixture", "dc14", "zhao_slope", "corenfw", "zhao", "nfw"}
-        Dark-matter halo family (parameters and default priors in `default_priors`). The
-        default is a Zhao (alpha, beta, gamma) halo whose M200, c and shape priors follow the
-        default training prior. ``"mixture"`` fits the halo families of a training prior (by
-        default `~dmprofile.simulate.DefaultDwarfPrior`: DC14, coreNFW, Zhao, NFW with their
-        weights and parameter ranges, see `mixture_priors`) one after the other, estimates
-        each family's Bayesian evidence by importance sampling, and pools their samples in
-        proportion to the families' posterior probabilities (``result.family_probabilities``,
-        ``result.components``). The calibration of both on mocks from the training prior is in
-        the user guide.
+    halo : {"mixture", "zhao_m200", "dc14", "zhao_slope", "corenfw", "zhao", "nfw"}
+        Dark-matter halo prior. ``"mixture"`` (default) fits the halo families of a training
+        prior (by default `~dmprofile.simulate.DefaultDwarfPrior`: DC14, coreNFW, Zhao and NFW
+        with their weights and parameter ranges, see `mixture_priors`) one after the other,
+        estimates each family's Bayesian evidence by importance sampling, and pools their
+        samples in proportion to the families' posterior probabilities
+        (``result.family_probabilities``, ``result.components``). The other names fit one
+        family (parameters and default priors in `default_priors`); ``"zhao_m200"`` is the most
+        flexible. The calibration on mocks from the training prior is in the user guide.
     anisotropy : {"baes", "om", "constant", "isotropic"}
         Velocity anisotropy family.
     priors : dict, optional

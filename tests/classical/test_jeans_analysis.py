@@ -35,7 +35,8 @@ def small_result():
     t = _gaussian_mock(halo, Cuddeford(0.0), 300, v_sys=100.0, seed=5)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DMProfileWarning)
-        return jeans_analysis(t, nwalkers=20, nsteps=120, seed=2, progress=False), t
+        return jeans_analysis(t, halo="zhao_m200", nwalkers=20, nsteps=120, seed=2,
+                              progress=False), t
 
 
 def test_likelihood_prefers_true_model():
@@ -81,7 +82,8 @@ def test_recovers_simulated_cusp_and_core(case):
         # degeneracy and the prior volume of (c, r_c, n) pull a full core towards cuspier slopes
         # at 2,000 stars (the truth then sits near the 97.5th percentile); that is a property
         # of the posterior, measured in benchmarks/bench_jeans.py, not a test of the code.
-        res = jeans_analysis(t, anisotropy="constant", nwalkers=24, nsteps=2500, seed=3,
+        res = jeans_analysis(t, halo="zhao_m200", anisotropy="constant", nwalkers=24, nsteps=2500,
+                             seed=3,
                              progress=False, priors={"tilde_beta0": -0.2 / 2.2})
     truth = galaxy.truth()["gamma_150"]
     med, lo, hi = res.gamma_150(level=0.95)
@@ -134,8 +136,10 @@ def test_same_seed_same_chain_any_workers(small_result):
     res, t = small_result
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DMProfileWarning)
-        again = jeans_analysis(t, nwalkers=20, nsteps=120, seed=2, progress=False, workers=2)
-        other = jeans_analysis(t, nwalkers=20, nsteps=120, seed=3, progress=False)
+        again = jeans_analysis(t, halo="zhao_m200", nwalkers=20, nsteps=120, seed=2,
+                               progress=False, workers=2)
+        other = jeans_analysis(t, halo="zhao_m200", nwalkers=20, nsteps=120, seed=3,
+                               progress=False)
     np.testing.assert_array_equal(again.chain, res.chain)
     assert not np.array_equal(other.chain, res.chain)
 
@@ -161,11 +165,12 @@ def test_input_errors(small_result):
     with pytest.raises(TypeError, match="unexpected keyword argument"):
         jeans_analysis(t, r_s=1 * u.kpc, progress=False)
     with pytest.raises(ValueError, match="unknown prior parameter"):
-        jeans_analysis(t, priors={"n": (0, 1)}, nsteps=10, progress=False)
+        jeans_analysis(t, halo="zhao_m200", priors={"n": (0, 1)}, nsteps=10, progress=False)
     with pytest.raises(ValueError, match="low < high"):
-        jeans_analysis(t, priors={"gamma": (1, 0)}, nsteps=10, progress=False)
+        jeans_analysis(t, halo="zhao_m200", priors={"gamma": (1, 0)}, nsteps=10, progress=False)
     with pytest.raises(ValueError, match="must be a number"):
-        jeans_analysis(t, priors={"gamma": ("beta", 1, 2)}, nsteps=10, progress=False)
+        jeans_analysis(t, halo="zhao_m200", priors={"gamma": ("beta", 1, 2)}, nsteps=10,
+                       progress=False)
     with pytest.raises(TypeError, match="plain numbers"):
         jeans_analysis(t, priors={"v_sys": (90, 110) * KMS}, nsteps=10, progress=False)
     with pytest.raises(ValueError, match="at least twice the number of free parameters"):
@@ -193,9 +198,10 @@ def test_given_tracer(small_result):
     res, t = small_result
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DMProfileWarning)
-        a = jeans_analysis(t, nwalkers=20, nsteps=20, seed=2, progress=False, tracer="r_half",
+        a = jeans_analysis(t, halo="zhao_m200", nwalkers=20, nsteps=20, seed=2, progress=False,
+                           tracer="r_half",
                            r_half=0.25 * u.kpc)
-        b = jeans_analysis(t, nwalkers=20, nsteps=20, seed=2, progress=False,
+        b = jeans_analysis(t, halo="zhao_m200", nwalkers=20, nsteps=20, seed=2, progress=False,
                            tracer=Plummer(0.25 * u.kpc))
     assert a.tracer == Plummer(0.25 * u.kpc) and a.tracer_fit is None
     np.testing.assert_array_equal(a.chain, b.chain)
@@ -218,7 +224,8 @@ def test_command_line(tmp_path, small_result, capsys):
     out = tmp_path / "post.ecsv"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DMProfileWarning)
-        code = main(["jeans", str(path), "--nwalkers", "12", "--nsteps", "30", "--seed", "1",
+        code = main(["jeans", str(path), "--halo", "zhao_m200", "--nwalkers", "12", "--nsteps",
+                     "30", "--seed", "1",
                      "--anisotropy", "isotropic", "--no-progress", "--output", str(out),
                      "--samples", str(tmp_path / "samples.ecsv"),
                      "--plot", str(tmp_path / "jeans.png")])
@@ -270,7 +277,8 @@ def test_fit_with_vsp(small_result):
     res, t = small_result
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DMProfileWarning)
-        v = jeans_analysis(t, nwalkers=20, nsteps=60, seed=2, progress=False, vsp=True)
+        v = jeans_analysis(t, halo="zhao_m200", nwalkers=20, nsteps=60, seed=2, progress=False,
+                           vsp=True)
     assert v.meta["vsp"] and not res.meta["vsp"]
     assert np.all(np.isfinite(v.samples["gamma_150"]))
     assert not np.array_equal(v.chain, res.chain[:60])

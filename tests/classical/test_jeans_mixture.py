@@ -185,6 +185,10 @@ def test_mixture_result(mixture_result):
     assert res.components["nfw"].chain.shape == (300, 16, 3)   # M200, c, v_sys
     assert res.parameter_names == ()
     assert len(res.profile.to_table()) > 0
+    # the NFW truth lies inside the 95% interval of the pooled posterior
+    lo, hi = res.slope.interval(0.95)
+    truth = NFW.from_M200_c(1e9 * u.Msun, 15).log_slope(0.15 * u.kpc)
+    assert lo <= truth <= hi
 
 
 def test_mixture_prior_overrides_and_errors(mixture_result):
@@ -203,6 +207,7 @@ def test_mixture_prior_overrides_and_errors(mixture_result):
         jeans_analysis(t, halo="mixture", priors={"gamma_150": (-1, 0)}, nsteps=10,
                        progress=False)
     with pytest.raises(ValueError, match="only used with halo='mixture'"):
-        jeans_analysis(t, mixture_prior=DefaultDwarfPrior(), nsteps=10, progress=False)
+        jeans_analysis(t, halo="zhao_m200", mixture_prior=DefaultDwarfPrior(), nsteps=10,
+                       progress=False)
     with pytest.raises(ValueError, match="'mixture'"):
         jeans_analysis(t, halo="burkert", nsteps=10, progress=False)

@@ -129,7 +129,8 @@ def test_jeans_analysis_with_prior_specifications():
                 "v_err": np.full(n, 2.0) * u.km / u.s}, meta={"v_sys": 0.0})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DMProfileWarning)
-        res = jeans_analysis(t, anisotropy="isotropic", nwalkers=12, nsteps=40, seed=1,
+        res = jeans_analysis(t, halo="zhao_m200", anisotropy="isotropic", nwalkers=12, nsteps=40,
+                             seed=1,
                              progress=False, priors={"c": ("dutton_maccio", 0.05),
                                                      "gamma": ("normal", 1.0, 0.1)})
     assert res.meta["halo"] == "zhao_m200"
