@@ -157,8 +157,9 @@ class JeansResult:
         """Combine per-family fits in proportion to their posterior probabilities.
 
         ``parts`` maps a family to ``(like, flat)``; ``components`` to its `JeansResult`;
-        ``evidence`` to a dict with ``probability``. The combined samples draw
-        round(probability x n) rows (without replacement) from each family's samples.
+        ``evidence`` to a dict with ``probability``. The combined samples draw about
+        probability x n rows (without replacement) from each family's samples, n in all
+        (largest-remainder rounding).
         """
         from astropy.table import vstack
 
@@ -168,9 +169,12 @@ class JeansResult:
         for res in components.values():
             names = [c for c in res._samples.colnames]
             common = names if common is None else [c for c in common if c in names]
+        share = np.array([evidence[f]["probability"] * n for f in parts])
+        counts = np.floor(share).astype(int)
+        counts[np.argsort(counts - share)[:n - counts.sum()]] += 1
         tables, pairs = [], []
-        for family, (like, flat) in parts.items():
-            k = int(round(evidence[family]["probability"] * n))
+        for (family, (like, flat)), k in zip(parts.items(), counts):
+            k = int(k)
             if k == 0:
                 continue
             rows = np.sort(rng.choice(len(flat), size=k, replace=k > len(flat)))
