@@ -6,7 +6,9 @@ Usage::
     python benchmarks/bench_jeans.py coverage --suite DIR --n-mocks 50 [--model DIR]
                                               [--jobs 2] [--out results.json] [--no-write]
 
-``speed`` times one `jeans_analysis` fit (default settings) on a simulated coreNFW dwarf.
+``speed`` times one `jeans_analysis` fit (default settings) on a simulated coreNFW dwarf and,
+unless ``--no-write``, writes the result into the ``bench_jeans_speed`` section of
+``docs/benchmarks.md``.
 
 ``coverage`` runs `jeans_analysis` (default settings, seed = row index) on the first
 ``--n-mocks`` rows of a held-out suite (``--suite``; every row is regenerated with
@@ -95,10 +97,22 @@ def _speed(args):
     for w in caught:
         print(f"warning: {w.message}")
     per = " per halo family" if res.meta["halo"] == "mixture" else ""
-    print(f"one fit: {args.n_stars} stars, {args.nwalkers} walkers x {res.meta['nsteps']} "
-          f"steps{per}, "
-          f"workers={args.workers}: wall {wall:.1f} s, CPU {cpu:.1f} s (+ children "
-          f"{children.ru_utime + children.ru_stime:.1f} s); {machine()}")
+    line = (f"one fit: {args.n_stars} stars, {res.meta['halo']} halo, {args.nwalkers} walkers x "
+            f"{res.meta['nsteps']} steps{per}, workers={args.workers}: wall {wall:.1f} s, CPU "
+            f"{cpu:.1f} s (+ children {children.ru_utime + children.ru_stime:.1f} s)")
+    print(f"{line}; {machine()}")
+    if not args.no_write:
+        command = "python benchmarks/bench_jeans.py " + " ".join(args.argv or sys.argv[1:])
+        text = "\n".join([
+            "## Jeans analysis: speed of one fit (`benchmarks/bench_jeans.py speed`)", "",
+            f"Machine: {machine()}. Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.", "",
+            f"Command: `{command}`", "",
+            f"Mock: coreNFW halo (M200 = 1e9 Msun, c = 15, r_c = 0.4 kpc, n = 0.8), Plummer "
+            f"tracer (0.25 kpc), Cuddeford anisotropy; {args.n_stars} stars with 2 km/s errors.",
+            "", f"Result: {line}. CPU time is that of this process; the wall time also counts "
+            "any other load on the machine. Target: <= 5 minutes for 1,000 stars on 2 cores."])
+        write_section(args.docs, "bench_jeans_speed", text)
+        print(f"wrote the bench_jeans_speed section of {args.docs}")
 
 
 # ------------------------------------------------------------------------------------ mocks
@@ -389,6 +403,9 @@ def main(argv=None):
                        help='prior overrides as JSON, e.g. \'{"n": [0, 1]}\'')
         p.add_argument("--quiet", action="store_true")
     sub.choices["speed"].add_argument("--n-stars", type=int, default=1000)
+    sub.choices["speed"].add_argument("--no-write", action="store_true",
+                                      help="do not update docs/benchmarks.md")
+    sub.choices["speed"].add_argument("--docs", default=DOCS, help="markdown file to update")
     cov = sub.choices["coverage"]
     cov.add_argument("--suite", default=None, help="held-out suite directory")
     cov.add_argument("--n-mocks", type=int, default=50)

@@ -184,11 +184,11 @@ def main(argv=None):
                        "seed": args.seed, "n_passes": args.n_passes,
                        "jeans": {k: v for k, v in jeans_kwargs.items() if k != "progress"}})
     table.write(args.out_dir / "local_group_dwarfs.ecsv", overwrite=True)
-    steps = (f"{args.nsteps}" if args.nsteps is not None else
-             "10000 per family" if args.halo == "mixture" else "20000")
+    steps = (f"{args.nsteps} steps" if args.nsteps is not None else
+             "10000 steps per halo family" if args.halo == "mixture" else "20000 steps")
     header = (f"dmprofile {dmprofile.__version__}, model {model_name}, seed {args.seed}, "
               f"{args.n_passes} passes; Jeans: {args.halo} halo + Baes & van Hese, tracer="
-              f"{args.tracer}, {args.nwalkers} walkers x {steps} steps"
+              f"{args.tracer}, {args.nwalkers} walkers x {steps}"
               f"{', VSPs' if args.vsp else ''}")
     text = markdown(table, header=header)
     (args.out_dir / "local_group_dwarfs.md").write_text(text)
