@@ -167,7 +167,7 @@ class JeansResult:
         n = max(len(flat) for _, flat in parts.values())
         common = None
         for res in components.values():
-            names = [c for c in res._samples.colnames]
+            names = list(res._samples.colnames)
             common = names if common is None else [c for c in common if c in names]
         share = np.array([evidence[f]["probability"] * n for f in parts])
         counts = np.floor(share).astype(int)
