@@ -31,6 +31,14 @@ __all__ = ["sigma_los"]
 _GL16_X, _GL16_W = np.polynomial.legendre.leggauss(24)
 
 
+def _tracer_scale(tracer):
+    """Projected half-light radius of a tracer [kpc] (its scale radius where that is unknown)."""
+    try:
+        return float(tracer._projected_half_untruncated())
+    except (NotImplementedError, ValueError, AttributeError):
+        return float(tracer._scale_radius())
+
+
 class _JeansGrid:
     """Fixed grids for the projected Jeans integral at projected radii ``R`` (kpc).
 
@@ -187,11 +195,7 @@ def sigma_los(R, halo, tracer, anisotropy=None, *, r_trunc=None, stellar_mass=No
         from ..profiles import Isotropic
 
         anisotropy = Isotropic()
-    try:
-        r_scale = tracer._projected_half_untruncated()
-    except (NotImplementedError, ValueError, AttributeError):
-        r_scale = tracer._scale_radius()
-    grid = _JeansGrid(Rflat, tracer._density, tracer._surface_density, r_scale)
+    grid = _JeansGrid(Rflat, tracer._density, tracer._surface_density, _tracer_scale(tracer))
     mass = _mass_function(halo, tracer, rt, ms)(grid.r)
     log_g = anisotropy._log_jeans_factor(grid.r)
     beta = anisotropy._beta(grid.r_pts)

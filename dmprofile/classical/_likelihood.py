@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from ._jeans_model import _JeansGrid
+from ._jeans_model import _JeansGrid, _tracer_scale
 from ._models import ANISOTROPY_MODELS, HALO_MODELS, HaloModel, beta_from_tilde
 from ._priors import DuttonMaccio, normalise_spec, parse_prior
 
@@ -140,10 +140,7 @@ class JeansLikelihood:
         self.w = np.ones_like(self.v) if weights is None else np.asarray(weights, dtype=float)
         R_lo = max(self.R.min(), 1e-3 * self.R.max())
         self.R_grid = np.geomspace(R_lo, self.R.max(), n_grid)
-        try:
-            r_scale = tracer._projected_half_untruncated()
-        except (NotImplementedError, ValueError, AttributeError):
-            r_scale = tracer._scale_radius()
+        r_scale = _tracer_scale(tracer)
         self.grid = _JeansGrid(self.R_grid, tracer._density, tracer._surface_density, r_scale)
         lnR = np.clip(np.log(self.R), np.log(self.R_grid[0]), np.log(self.R_grid[-1]))
         lng = np.log(self.R_grid)

@@ -10,9 +10,9 @@ to the families' posterior probabilities weight_k Z_k / sum_j weight_j Z_j.
 import math
 import time
 
-
 from .._utils import require
 from ._evidence import log_evidence
+from ._jeans_model import _tracer_scale
 from ._result import JeansResult
 
 __all__ = ["mixture_priors"]
@@ -78,20 +78,13 @@ def mixture_priors(r_half, prior=None):
             for family, weight in prior.family_weights.items() if weight > 0}
 
 
-def _half_light_radius(tracer):
-    try:
-        return float(tracer._projected_half_untruncated())
-    except (NotImplementedError, ValueError, AttributeError):
-        return float(tracer._scale_radius())
-
-
 def mixture_fit(make_likelihood, priors, mixture_prior, tracer, rng, settings, meta, t_start,
                 *, tracer_fit, data):
     """Fit every family, weigh them by evidence, and pool their samples (see module doc)."""
     from .jeans import _run_sampler
 
     emcee = require("emcee", "jeans")
-    families = mixture_priors(_half_light_radius(tracer), mixture_prior)
+    families = mixture_priors(_tracer_scale(tracer), mixture_prior)
     # user overrides apply to every family that has the parameter
     likes, known = {}, set()
     for family, (halo, _, fam_priors) in families.items():
