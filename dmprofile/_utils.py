@@ -207,3 +207,31 @@ def require(module, extra):
         msg = (f"this feature needs the optional dependency '{module}'; "
                f'install it with: pip install "dmprofile[{extra}]"')
         raise ImportError(msg) from exc
+
+
+def show_progress(progress):
+    """Whether to draw a progress bar for the ``progress`` argument of a long computation.
+
+    ``False`` never, ``"always"`` always, ``True`` (the default of every such argument) only
+    when the bar can be seen: standard error is a terminal or the code runs in a Jupyter
+    kernel. A run whose output goes to a log file therefore writes no progress lines.
+    """
+    import sys
+
+    if progress is False or progress is None:
+        return False
+    if isinstance(progress, str):
+        if progress != "always":
+            msg = f"argument 'progress' must be True, False or 'always', got {progress!r}"
+            raise ValueError(msg)
+        return True
+    if not isinstance(progress, (bool, np.bool_)):
+        msg = f"argument 'progress' must be True, False or 'always', got {progress!r}"
+        raise TypeError(msg)
+    stream = sys.stderr
+    try:
+        tty = bool(stream is not None and stream.isatty())
+    except (AttributeError, ValueError):
+        tty = False
+    return tty or "ipykernel" in sys.modules
+

@@ -14,6 +14,7 @@ from .._utils import require
 from ._evidence import log_evidence
 from ._jeans_model import _tracer_scale
 from ._result import JeansResult
+from ._sampling import run_sampler
 
 __all__ = ["mixture_priors"]
 
@@ -81,8 +82,6 @@ def mixture_priors(r_half, prior=None):
 def mixture_fit(make_likelihood, priors, mixture_prior, tracer, rng, settings, meta, t_start,
                 *, tracer_fit, data):
     """Fit every family, weigh them by evidence, and pool their samples (see module doc)."""
-    from .jeans import _run_sampler
-
     emcee = require("emcee", "jeans")
     families = mixture_priors(_tracer_scale(tracer), mixture_prior)
     # user overrides apply to every family that has the parameter
@@ -105,7 +104,7 @@ def mixture_fit(make_likelihood, priors, mixture_prior, tracer, rng, settings, m
     total_weight = sum(w for _, w, _ in families.values())
     for family, like in likes.items():
         t0 = time.perf_counter()
-        sampler, conv = _run_sampler(like, rng, emcee, settings)
+        sampler, conv = run_sampler(like, rng, emcee, settings)
         flat = sampler.get_chain(discard=burn, thin=thin, flat=True)
         log_prob = sampler.get_log_prob(discard=burn, thin=thin, flat=True)
         ev = log_evidence(like, flat, rng)

@@ -11,7 +11,6 @@ sigma_los(R)^2 + v_err^2. The projected dispersion comes from `sigma_los` (fixed
 integrals, vectorised over walkers), so one fit on 1,000 stars takes about a minute.
 """
 
-import multiprocessing
 import time
 import warnings
 
@@ -24,62 +23,15 @@ from ..exceptions import DMProfileWarning
 from ..profiles import DensityProfile, Plummer
 from ._likelihood import JeansLikelihood, _models, default_priors
 from ._models import HALO_MODELS
+from ._mixture import mixture_fit
 from ._result import JeansResult
+from ._sampling import run_sampler
 from ._tracer_fit import _fit_tracer_R
 
 __all__ = ["jeans_analysis", "default_priors"]
 
 #: Keywords of `jeans_analysis` that describe the galaxy geometry (passed to the catalogue parser).
 _GEOMETRY = ("center", "distance", "ellipticity", "position_angle", "r_half", "v_sys")
-
-
-class _Pooled:
-    """Split a vectorised log-probability over a pool of workers (same result as serial)."""
-
-    def __init__(self, logp, pool, n_chunks):
-        self.logp, self.pool, self.n_chunks = logp, pool, n_chunks
-
-    def __call__(self, theta):
-        chunks = np.array_split(np.atleast_2d(theta), self.n_chunks)
-        return np.concatenate(list(self.pool.map(self.logp, chunks)))
-
-
-def _seed_int(rng):
-    return int(rng.integers(0, 2**32 - 1))
-
-
-def _initial_walkers(like, nwalkers, rng, logp):
-    """The ``nwalkers`` best of ``20 nwalkers`` prior draws (distinct points, finite posterior)."""
-    draws = like.sample_prior(max(20 * nwalkers, 400), rng)
-    lp = logp(draws)
-    good = np.flatnonzero(np.isfinite(lp))
-    if good.size < nwalkers:
-        msg = (f"only {good.size} of {len(draws)} prior draws have a finite likelihood; "
-               "check the priors and the data")
-        raise RuntimeError(msg)
-    best = good[np.argsort(lp[good])[::-1][:nwalkers]]
-    return draws[best]
-
-
-def _convergence(sampler, burn, thin, emcee):
-    chain = sampler.get_chain()
-    nsteps = chain.shape[0]
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        tau = emcee.autocorr.integrated_time(chain[burn:], quiet=True, tol=0)
-    tau_max = float(np.nanmax(tau)) if np.any(np.isfinite(tau)) else float("nan")
-    return {
-        "tau": tau,
-        "tau_max": tau_max,
-        "acceptance_fraction": float(np.mean(sampler.acceptance_fraction)),
-        "nsteps": int(nsteps),
-        "nwalkers": int(chain.shape[1]),
-        "burn": int(burn),
-        "thin": int(thin),
-        "steps_per_tau": float(nsteps / tau_max) if tau_max > 0 else float("nan"),
-        "n_effective": float(chain.shape[1] * (nsteps - burn) / tau_max),
-        "converged": bool(nsteps >= 50 * tau_max),
-    }
 
 
 def _read_catalogue(table, member_threshold, galaxy_parameters):
@@ -125,45 +77,6 @@ def _make_likelihood(data, tracer_profile, halo, anisotropy, priors, v_sys_prior
     return JeansLikelihood(data["R"], data["v"], data["v_err"], data["weights"], tracer_profile,
                            halo=halo, anisotropy=anisotropy, priors=full, stellar_mass=m_star,
                            n_grid=n_grid, vsp=vsp, v_sys_vsp=v_sys)
-
-
-def _run_sampler(like, rng, emcee, settings):
-    """Run emcee for one likelihood; returns the sampler and its convergence report."""
-    nwalkers = settings["nwalkers"]
-    if nwalkers < 2 * like.ndim:
-        msg = (f"argument 'nwalkers' must be at least twice the number of free parameters "
-               f"({like.ndim}: {', '.join(like.names)}), got {nwalkers}")
-        raise ValueError(msg)
-    pool, workers, moves = settings["pool"], settings["workers"], settings["moves"]
-    own_pool = None
-    if pool is None and workers > 1:
-        own_pool = pool = multiprocessing.get_context().Pool(workers)
-    try:
-        n_chunks = workers if own_pool is not None else max(1, getattr(pool, "_processes", 1) or 1)
-        logp = like if pool is None else _Pooled(like, pool, n_chunks)
-        p0 = _initial_walkers(like, nwalkers, rng, logp)
-        if moves is None:
-            moves = [(emcee.moves.StretchMove(), 0.5), (emcee.moves.DEMove(), 0.4),
-                     (emcee.moves.DESnookerMove(), 0.1)]
-        sampler = emcee.EnsembleSampler(nwalkers, like.ndim, logp, vectorize=True, moves=moves)
-        sampler.random_state = np.random.RandomState(_seed_int(rng)).get_state()
-        sampler.run_mcmc(p0, settings["nsteps"], progress=settings["progress"])
-    finally:
-        if own_pool is not None:
-            own_pool.close()
-            own_pool.join()
-
-    conv = _convergence(sampler, settings["burn"], settings["thin"], emcee)
-    where = f" ({like.halo_name} halo)" if settings.get("label_family") else ""
-    if not conv["converged"]:
-        msg = (f"the chain{where} ({settings['nsteps']} steps) is shorter than 50 "
-               f"autocorrelation times (tau_max = {conv['tau_max']:.0f} steps): increase nsteps "
-               "for reliable intervals")
-        warnings.warn(msg, DMProfileWarning, stacklevel=settings.get("stacklevel", 3))
-    if conv["acceptance_fraction"] < 0.1:
-        msg = f"low mean acceptance fraction{where} {conv['acceptance_fraction']:.2f}"
-        warnings.warn(msg, DMProfileWarning, stacklevel=settings.get("stacklevel", 3))
-    return sampler, conv
 
 
 def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwalkers=32,
@@ -283,6 +196,42 @@ def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwa
     """
     emcee = require("emcee", "jeans")
     t_start = time.perf_counter()
+    settings = _check_settings(halo, anisotropy, galaxy_parameters, mixture_prior,
+                               nwalkers=nwalkers, nsteps=nsteps, burn=burn, thin=thin,
+                               workers=workers, pool=pool, progress=progress, moves=moves)
+    m_star = 0.0 if stellar_mass is None else as_value(stellar_mass, MASS, "stellar_mass",
+                                                       scalar=True, positive=True)
+    _check_priors(priors)
+
+    data = _read_catalogue(table, member_threshold, galaxy_parameters)
+    tracer_fit, tracer_profile = _tracer(tracer, data, tracer_components)
+    v_sys, v_sys_prior = _v_sys_prior(data, fit_v_sys)
+
+    def likelihood(halo_name, halo_priors):
+        return _make_likelihood(data, tracer_profile, halo_name, anisotropy, halo_priors,
+                                v_sys_prior, m_star, n_grid, vsp, v_sys)
+
+    rng = np.random.default_rng(seed)
+    meta = _meta(data, settings, halo=halo, anisotropy=anisotropy, seed=seed, m_star=m_star,
+                 vsp=vsp, v_sys_fixed=None if isinstance(v_sys_prior, tuple) else v_sys,
+                 tracer_profile=tracer_profile)
+    arrays = {k: data[k] for k in ("R", "v", "v_err", "weights")}
+    if halo == "mixture":
+        return mixture_fit(likelihood, priors or {}, mixture_prior, tracer_profile, rng,
+                           settings, meta, t_start, tracer_fit=tracer_fit, data=arrays)
+
+    like = likelihood(halo, {**default_priors(halo, anisotropy), **(priors or {})})
+    sampler, conv = run_sampler(like, rng, emcee, settings)
+    burn, thin = settings["burn"], settings["thin"]
+    flat = sampler.get_chain(discard=burn, thin=thin, flat=True)
+    log_prob = sampler.get_log_prob(discard=burn, thin=thin, flat=True)
+    meta = {**meta, "priors": like.priors, "wall_time": time.perf_counter() - t_start}
+    return JeansResult._build(like, flat, log_prob, sampler.get_chain(), conv, meta,
+                              tracer_fit=tracer_fit, tracer=tracer_profile, data=arrays)
+
+
+def _check_settings(halo, anisotropy, galaxy_parameters, mixture_prior, **settings):
+    """Check the sampler and model arguments of `jeans_analysis`; returns the sampler settings."""
     unknown = sorted(set(galaxy_parameters) - set(_GEOMETRY))
     if unknown:
         msg = f"unexpected keyword argument(s) {unknown}; galaxy parameters are {list(_GEOMETRY)}"
@@ -295,18 +244,22 @@ def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwa
     if mixture_prior is not None and not mixture:
         msg = "argument 'mixture_prior' is only used with halo='mixture'"
         raise ValueError(msg)
+    nsteps = settings["nsteps"]
     if nsteps is None:
         nsteps = 10000 if mixture else 20000
-    nwalkers, nsteps, thin = int(nwalkers), int(nsteps), int(thin)
-    burn = nsteps // 2 if burn is None else int(burn)
+    nwalkers, nsteps, thin = int(settings["nwalkers"]), int(nsteps), int(settings["thin"])
+    burn = nsteps // 2 if settings["burn"] is None else int(settings["burn"])
     if nsteps < 2 or not 0 <= burn < nsteps or thin < 1:
         msg = f"need nsteps >= 2, 0 <= burn < nsteps and thin >= 1; got {nsteps}, {burn}, {thin}"
         raise ValueError(msg)
-    if workers < 1:
-        msg = f"argument 'workers' must be >= 1, got {workers}"
+    if settings["workers"] < 1:
+        msg = f"argument 'workers' must be >= 1, got {settings['workers']}"
         raise ValueError(msg)
-    m_star = 0.0 if stellar_mass is None else as_value(stellar_mass, MASS, "stellar_mass",
-                                                       scalar=True, positive=True)
+    return {**settings, "nwalkers": nwalkers, "nsteps": nsteps, "burn": burn, "thin": thin}
+
+
+def _check_priors(priors):
+    """Prior overrides are plain numbers in the documented units, never Quantities."""
     for name, spec in (priors or {}).items():
         if isinstance(spec, u.Quantity) or (np.ndim(spec) > 0 and any(
                 isinstance(s, u.Quantity) for s in spec)):
@@ -314,51 +267,37 @@ def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwa
                    f"(see default_priors), got {spec!r}")
             raise TypeError(msg)
 
-    data = _read_catalogue(table, member_threshold, galaxy_parameters)
-    tracer_fit, tracer_profile = _tracer(tracer, data, tracer_components)
+
+def _v_sys_prior(data, fit_v_sys):
+    """The systemic velocity [km/s] and its prior: a range when fitted, else the fixed value."""
     cat = data["catalogue"]
-    v_sys_given = cat.sources["v_sys"] != "estimated"
     if fit_v_sys is None:
-        fit_v_sys = not v_sys_given
+        fit_v_sys = cat.sources["v_sys"] == "estimated"
     vs = cat.galaxy_parameters["v_sys"].to_value(u.km / u.s)
-    v_sys_prior = (vs - 0.5 * np.std(data["v"]), vs + 0.5 * np.std(data["v"])) if fit_v_sys else vs
+    if not fit_v_sys:
+        return vs, vs
+    spread = 0.5 * np.std(data["v"])
+    return vs, (vs - spread, vs + spread)
 
-    def likelihood(halo_name, halo_priors):
-        return _make_likelihood(data, tracer_profile, halo_name, anisotropy, halo_priors,
-                                v_sys_prior, m_star, n_grid, vsp, vs)
 
-    rng = np.random.default_rng(seed)
-    settings = {"nwalkers": nwalkers, "nsteps": nsteps, "burn": burn, "thin": thin,
-                "workers": workers, "pool": pool, "progress": progress, "moves": moves}
-    meta = {
+def _meta(data, settings, *, halo, anisotropy, seed, m_star, vsp, v_sys_fixed, tracer_profile):
+    """The provenance recorded in ``JeansResult.meta``."""
+    cat = data["catalogue"]
+    return {
         "method": "jeans",
         "dmprofile_version": __version__,
         "halo": halo,
         "anisotropy": anisotropy,
-        "nwalkers": nwalkers,
-        "nsteps": nsteps,
-        "burn": burn,
-        "thin": thin,
+        "nwalkers": settings["nwalkers"],
+        "nsteps": settings["nsteps"],
+        "burn": settings["burn"],
+        "thin": settings["thin"],
         "seed": seed if isinstance(seed, (int, np.integer, type(None))) else repr(seed),
-        "workers": workers,
+        "workers": settings["workers"],
         "n_stars": int(data["R"].size),
         "stellar_mass": m_star,
         "vsp": bool(vsp),
-        "v_sys_fixed": None if fit_v_sys else vs,
+        "v_sys_fixed": v_sys_fixed,
         "tracer": repr(tracer_profile),
         "galaxy_parameters": {k: cat.galaxy_parameters.get(k) for k in _GEOMETRY},
     }
-    arrays = {k: data[k] for k in ("R", "v", "v_err", "weights")}
-    if mixture:
-        from ._mixture import mixture_fit
-
-        return mixture_fit(likelihood, priors or {}, mixture_prior, tracer_profile, rng,
-                           settings, meta, t_start, tracer_fit=tracer_fit, data=arrays)
-
-    like = likelihood(halo, {**default_priors(halo, anisotropy), **(priors or {})})
-    sampler, conv = _run_sampler(like, rng, emcee, settings)
-    flat = sampler.get_chain(discard=burn, thin=thin, flat=True)
-    log_prob = sampler.get_log_prob(discard=burn, thin=thin, flat=True)
-    meta = {**meta, "priors": like.priors, "wall_time": time.perf_counter() - t_start}
-    return JeansResult._build(like, flat, log_prob, sampler.get_chain(), conv, meta,
-                              tracer_fit=tracer_fit, tracer=tracer_profile, data=arrays)
