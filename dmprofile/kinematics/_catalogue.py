@@ -190,8 +190,6 @@ class StarCatalogue:
             Fewer than 20 usable stars, all velocities equal, non-positive distance or
             half-light radius, missing centre/distance for a sky catalogue.
         """
-        from astropy.coordinates import SkyCoord  # lazily: astropy.coordinates is slow to import
-
         if not isinstance(table, Table):
             msg = f"argument 'table' must be an astropy Table or QTable, got {type(table).__name__}"
             raise TypeError(msg)
@@ -201,151 +199,181 @@ class StarCatalogue:
                    f"{list(GALAXY_PARAMETERS)}")
             raise TypeError(msg)
         kw = {k: v for k, v in galaxy_parameters.items() if v is not None}
-        meta = table.meta or {}
-        sources = {}
-        params = {}
-
-        # --- columns -------------------------------------------------------------------------
-        names = set(table.colnames)
-        if {"x", "y"} <= names:
-            kind = "xy"
-        elif {"ra", "dec"} <= names:
-            kind = "sky"
+        kind, cols = _read_columns(table)
+        cols, weights, n_dropped = _select_stars(cols, member_threshold)
+        resolver = _Resolver(kw, table.meta or {})
+        params = _geometry(resolver, kind)
+        if kind == "sky":
+            x, y = _project(cols["p1"], cols["p2"], params["center"],
+                            params["distance"].to_value(u.kpc))
         else:
-            msg = ("table must have projected positions 'x', 'y' [length] or sky positions "
-                   f"'ra', 'dec' [angle]; found columns {table.colnames}")
-            raise KeyError(msg)
-        if "v_los" not in names:
-            msg = ("table has no column 'v_los' (line-of-sight velocity); "
-                   f"found columns {table.colnames}")
-            raise KeyError(msg)
-        if kind == "xy":
-            p1, p2 = column_values(table, "x", LENGTH), column_values(table, "y", LENGTH)
-        else:
-            p1, p2 = column_values(table, "ra", u.deg), column_values(table, "dec", u.deg)
-        v = column_values(table, "v_los", VELOCITY)
-        e = column_values(table, "v_err", VELOCITY, required=False)
-        p = column_values(table, "p_member", u.dimensionless_unscaled, required=False)
-
-        finite = np.isfinite(p1) & np.isfinite(p2) & np.isfinite(v)
-        for arr in (e, p):
+            x, y = cols["p1"], cols["p2"]
+        R = elliptical_radius(x, y, params["ellipticity"],
+                              params["position_angle"].to_value(u.rad))
+        params.update(_r_half_v_sys(resolver, R, cols["v"], cols["e"], weights))
+        for k in ("center", "distance"):
+            resolver.sources.setdefault(k, "none")
+        order = (*GALAXY_PARAMETERS, "sigma_los")
+        params = {k: params[k] for k in order if k in params}
+        sources = {k: resolver.sources[k] for k in GALAXY_PARAMETERS}
+        for arr in (x, y, R, cols["v"], cols["e"], weights):
             if arr is not None:
-                finite &= np.isfinite(arr)
-        n_dropped = int(np.count_nonzero(~finite))
-        if n_dropped:
-            msg = f"dropped {n_dropped} of {len(finite)} rows with NaN, inf or masked values"
-            warnings.warn(msg, DMProfileWarning, stacklevel=3)
-        if e is not None and np.any(e[finite] < 0):
-            msg = "column 'v_err' must be >= 0"
-            raise ValueError(msg)
-        if p is not None and np.any((p[finite] < 0) | (p[finite] > 1)):
-            msg = "column 'p_member' must hold probabilities in [0, 1]"
-            raise ValueError(msg)
+                arr.setflags(write=False)
+        return cls(x=x, y=y, R=R, v_los=cols["v"], v_err=cols["e"], weights=weights,
+                   galaxy_parameters=params, sources=sources, n_dropped=n_dropped)
 
-        keep = finite.copy()
-        weights = None
-        if member_threshold is not None:
-            thr = as_dimensionless(member_threshold, "member_threshold")
-            if not 0 <= thr <= 1:
-                msg = f"argument 'member_threshold' must be in [0, 1], got {thr}"
-                raise ValueError(msg)
-            if p is None:
-                msg = "member_threshold was given but the table has no 'p_member' column"
-                raise ValueError(msg)
-            keep &= np.where(finite, p, -1.0) >= thr
-        elif p is not None:
-            keep &= np.where(finite, p, 0.0) > 0
-            weights = p[keep]
-        n = int(np.count_nonzero(keep))
-        if n < MIN_STARS:
-            msg = (f"only {n} usable stars (finite values, members) out of {len(keep)}; "
-                   f"at least {MIN_STARS} are needed")
+
+def _read_columns(table):
+    """The kind of positions ("xy" or "sky") and the columns in internal units."""
+    names = set(table.colnames)
+    if {"x", "y"} <= names:
+        kind = "xy"
+    elif {"ra", "dec"} <= names:
+        kind = "sky"
+    else:
+        msg = ("table must have projected positions 'x', 'y' [length] or sky positions "
+               f"'ra', 'dec' [angle]; found columns {table.colnames}")
+        raise KeyError(msg)
+    if "v_los" not in names:
+        msg = ("table has no column 'v_los' (line-of-sight velocity); "
+               f"found columns {table.colnames}")
+        raise KeyError(msg)
+    if kind == "xy":
+        p1, p2 = column_values(table, "x", LENGTH), column_values(table, "y", LENGTH)
+    else:
+        p1, p2 = column_values(table, "ra", u.deg), column_values(table, "dec", u.deg)
+    return kind, {"p1": p1, "p2": p2, "v": column_values(table, "v_los", VELOCITY),
+                  "e": column_values(table, "v_err", VELOCITY, required=False),
+                  "p": column_values(table, "p_member", u.dimensionless_unscaled,
+                                     required=False)}
+
+
+def _select_stars(cols, member_threshold):
+    """Drop non-finite rows and non-members; returns the kept columns, weights, rows dropped."""
+    e, p = cols["e"], cols["p"]
+    finite = np.isfinite(cols["p1"]) & np.isfinite(cols["p2"]) & np.isfinite(cols["v"])
+    for arr in (e, p):
+        if arr is not None:
+            finite &= np.isfinite(arr)
+    n_dropped = int(np.count_nonzero(~finite))
+    if n_dropped:
+        msg = f"dropped {n_dropped} of {len(finite)} rows with NaN, inf or masked values"
+        warnings.warn(msg, DMProfileWarning, stacklevel=4)
+    if e is not None and np.any(e[finite] < 0):
+        msg = "column 'v_err' must be >= 0"
+        raise ValueError(msg)
+    if p is not None and np.any((p[finite] < 0) | (p[finite] > 1)):
+        msg = "column 'p_member' must hold probabilities in [0, 1]"
+        raise ValueError(msg)
+
+    keep = finite.copy()
+    weights = None
+    if member_threshold is not None:
+        thr = as_dimensionless(member_threshold, "member_threshold")
+        if not 0 <= thr <= 1:
+            msg = f"argument 'member_threshold' must be in [0, 1], got {thr}"
             raise ValueError(msg)
-        p1, p2, v = p1[keep], p2[keep], v[keep]
-        e = None if e is None else e[keep]
-        if np.ptp(v) == 0:
-            msg = f"all {n} line-of-sight velocities are equal ({v[0]:g} km/s)"
+        if p is None:
+            msg = "member_threshold was given but the table has no 'p_member' column"
             raise ValueError(msg)
+        keep &= np.where(finite, p, -1.0) >= thr
+    elif p is not None:
+        keep &= np.where(finite, p, 0.0) > 0
+        weights = p[keep]
+    n = int(np.count_nonzero(keep))
+    if n < MIN_STARS:
+        msg = (f"only {n} usable stars (finite values, members) out of {len(keep)}; "
+               f"at least {MIN_STARS} are needed")
+        raise ValueError(msg)
+    kept = {k: cols[k][keep] for k in ("p1", "p2", "v")}
+    kept["e"] = None if e is None else e[keep]
+    if np.ptp(kept["v"]) == 0:
+        msg = f"all {n} line-of-sight velocities are equal ({kept['v'][0]:g} km/s)"
+        raise ValueError(msg)
+    return kept, weights, n_dropped
 
-        # --- geometry ------------------------------------------------------------------------
-        def resolve(name, check):
-            if name in kw:
-                sources[name] = "keyword"
-                return check(kw[name], name)
-            value, where = _meta_lookup(meta, name)
-            if value is None:
-                return None
-            sources[name] = "meta"
-            return check(value, where)
 
-        def length(value, name):
-            kpc = as_value(value, LENGTH, name, scalar=True, positive=True, allow_zero=False)
-            return kpc * u.kpc
+class _Resolver:
+    """Galaxy parameters from keywords (first) or ``table.meta``, recording where each came from."""
 
-        params["distance"] = resolve("distance", length)
-        if "center" in kw:
-            center = kw["center"]
+    def __init__(self, keywords, meta):
+        self.keywords, self.meta, self.sources = keywords, meta, {}
+
+    def __call__(self, name, check):
+        if name in self.keywords:
+            self.sources[name] = "keyword"
+            return check(self.keywords[name], name)
+        value, where = _meta_lookup(self.meta, name)
+        if value is None:
+            return None
+        self.sources[name] = "meta"
+        return check(value, where)
+
+    def center(self):
+        from astropy.coordinates import SkyCoord  # lazily: astropy.coordinates is slow to import
+
+        if "center" in self.keywords:
+            center = self.keywords["center"]
             if not isinstance(center, SkyCoord) or not center.isscalar:
                 msg = f"argument 'center' must be a scalar SkyCoord, got {type(center).__name__}"
                 raise TypeError(msg)
-            sources["center"] = "keyword"
-        else:
-            ra0, _ = _meta_lookup(meta, "ra_cen")
-            dec0, _ = _meta_lookup(meta, "dec_cen")
-            center = None
-            if (ra0 is None) != (dec0 is None):
-                msg = "table.meta must hold both 'ra_cen' and 'dec_cen' [deg] (or neither)"
-                raise ValueError(msg)
-            if ra0 is not None:
-                center = SkyCoord(ra0, dec0, frame="icrs")
-                sources["center"] = "meta"
-        params["center"] = center
-
-        ell = resolve("ellipticity", lambda v, n: as_dimensionless(v, n))
-        if ell is None:
-            ell, sources["ellipticity"] = 0.0, "default"
-        if not 0 <= ell < 1:
-            msg = f"ellipticity must be in [0, 1), got {ell}"
+            self.sources["center"] = "keyword"
+            return center
+        ra0, _ = _meta_lookup(self.meta, "ra_cen")
+        dec0, _ = _meta_lookup(self.meta, "dec_cen")
+        if (ra0 is None) != (dec0 is None):
+            msg = "table.meta must hold both 'ra_cen' and 'dec_cen' [deg] (or neither)"
             raise ValueError(msg)
-        pa = resolve("position_angle",
-                     lambda v, n: as_value(v, u.deg, n, scalar=True) * u.deg)
-        if pa is None:
-            pa, sources["position_angle"] = 0.0 * u.deg, "default"
-        params["ellipticity"] = ell
-        params["position_angle"] = pa
+        if ra0 is None:
+            return None
+        self.sources["center"] = "meta"
+        return SkyCoord(ra0, dec0, frame="icrs")
 
-        if kind == "sky":
-            missing = [k for k in ("center", "distance") if params[k] is None]
-            if missing:
-                msg = (f"a catalogue with 'ra', 'dec' needs the galaxy {' and '.join(missing)}: "
-                       "pass center=SkyCoord(...) and distance=... or set table.meta['ra_cen'], "
-                       "['dec_cen'] [deg] and ['distance'] [kpc]")
-                raise ValueError(msg)
-            x, y = _project(p1, p2, params["center"], params["distance"].to_value(u.kpc))
-        else:
-            x, y = p1, p2
-        R = elliptical_radius(x, y, ell, pa.to_value(u.rad))
 
-        # --- r_half, v_sys -------------------------------------------------------------------
-        r_half = resolve("r_half", length)
-        if r_half is None:
-            a, _ = _ml_plummer(R, np.ones(n) if weights is None else weights, float(R.max()))
-            r_half, sources["r_half"] = a * u.kpc, "estimated"
-        params["r_half"] = r_half
-        v_sys = resolve("v_sys", lambda v, n: as_value(v, VELOCITY, n, scalar=True) * VELOCITY)
-        if v_sys is None:
-            e2 = np.zeros(n) if e is None else e**2
-            mu, _, sig, _ = _ml_velocity(v, e2, np.ones(n) if weights is None else weights)
-            v_sys, sources["v_sys"] = mu * VELOCITY, "estimated"
-            params["sigma_los"] = sig * VELOCITY
-        params["v_sys"] = v_sys
-        for k in ("center", "distance"):
-            sources.setdefault(k, "none")
-        order = (*GALAXY_PARAMETERS, "sigma_los")
-        params = {k: params[k] for k in order if k in params}
-        sources = {k: sources[k] for k in GALAXY_PARAMETERS}
-        for arr in (x, y, R, v, e, weights):
-            if arr is not None:
-                arr.setflags(write=False)
-        return cls(x=x, y=y, R=R, v_los=v, v_err=e, weights=weights,
-                   galaxy_parameters=params, sources=sources, n_dropped=n_dropped)
+def _length(value, name):
+    kpc = as_value(value, LENGTH, name, scalar=True, positive=True, allow_zero=False)
+    return kpc * u.kpc
+
+
+def _geometry(resolve, kind):
+    """Distance, centre, ellipticity and position angle of the galaxy."""
+    params = {"distance": resolve("distance", _length), "center": resolve.center()}
+    ell = resolve("ellipticity", lambda v, n: as_dimensionless(v, n))
+    if ell is None:
+        ell, resolve.sources["ellipticity"] = 0.0, "default"
+    if not 0 <= ell < 1:
+        msg = f"ellipticity must be in [0, 1), got {ell}"
+        raise ValueError(msg)
+    pa = resolve("position_angle", lambda v, n: as_value(v, u.deg, n, scalar=True) * u.deg)
+    if pa is None:
+        pa, resolve.sources["position_angle"] = 0.0 * u.deg, "default"
+    params["ellipticity"] = ell
+    params["position_angle"] = pa
+    if kind == "sky":
+        missing = [k for k in ("center", "distance") if params[k] is None]
+        if missing:
+            msg = (f"a catalogue with 'ra', 'dec' needs the galaxy {' and '.join(missing)}: "
+                   "pass center=SkyCoord(...) and distance=... or set table.meta['ra_cen'], "
+                   "['dec_cen'] [deg] and ['distance'] [kpc]")
+            raise ValueError(msg)
+    return params
+
+
+def _r_half_v_sys(resolve, R, v, e, weights):
+    """Half-light radius and systemic velocity: given, or maximum-likelihood estimates."""
+    n = R.size
+    w = np.ones(n) if weights is None else weights
+    params = {}
+    r_half = resolve("r_half", _length)
+    if r_half is None:
+        a, _ = _ml_plummer(R, w, float(R.max()))
+        r_half, resolve.sources["r_half"] = a * u.kpc, "estimated"
+    params["r_half"] = r_half
+    v_sys = resolve("v_sys", lambda v, n: as_value(v, VELOCITY, n, scalar=True) * VELOCITY)
+    if v_sys is None:
+        e2 = np.zeros(n) if e is None else e**2
+        mu, _, sig, _ = _ml_velocity(v, e2, w)
+        v_sys, resolve.sources["v_sys"] = mu * VELOCITY, "estimated"
+        params["sigma_los"] = sig * VELOCITY
+    params["v_sys"] = v_sys
+    return params
