@@ -5,6 +5,10 @@ galaxy (`dmprofile.kinematics.phase_space_images`) and predicts a two-component 
 over the logarithmic slope gamma_150 of the dark-matter density at 150 pc. Monte-Carlo dropout
 gives the epistemic uncertainty.
 
+Training is written once (`Trainer`, `TrainingConfig`, `fit`: galaxy split, checkpoints and
+exact resume, early stopping, learning-rate schedule, model card); what a network learns is a small
+`Task` object, of which `SlopeTask` is the first.
+
 Importing this subpackage is light: Keras and TensorFlow are imported only when a function that
 needs them is called (``pip install "dmprofile[nets]"``).
 """
@@ -13,7 +17,8 @@ import importlib
 
 __all__ = ["build_mdcnn", "mixture_nll", "MCDropout", "MixtureHead", "SelectChannel",
            "train_slope", "split_by_galaxy", "augment_images", "evaluate_slope", "load_model",
-           "SlopeModel", "MixturePasses"]
+           "SlopeModel", "MixturePasses", "Trainer", "TrainingConfig", "fit", "Task", "SlopeTask",
+           "load_model_files", "ModelFiles"]
 
 _LOCATIONS = {
     "build_mdcnn": "_architectures",
@@ -22,12 +27,19 @@ _LOCATIONS = {
     "MixtureHead": "_layers",
     "SelectChannel": "_layers",
     "train_slope": "_training",
-    "split_by_galaxy": "_training",
-    "augment_images": "_training",
+    "split_by_galaxy": "_split",
+    "augment_images": "_slope_task",
     "evaluate_slope": "_evaluation",
     "load_model": "_io",
     "SlopeModel": "_io",
     "MixturePasses": "_io",
+    "Trainer": "_trainer",
+    "TrainingConfig": "_trainer",
+    "fit": "_trainer",
+    "Task": "_task",
+    "SlopeTask": "_slope_task",
+    "load_model_files": "_io",
+    "ModelFiles": "_io",
 }
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load_model", "SlopeModel", "MixturePasses", "CARD_FORMAT", "CARD_VERSION",
-           "MODEL_FILE", "CARD_FILE", "SPLIT_FILE"]
+__all__ = ["load_model", "SlopeModel", "MixturePasses", "ModelFiles", "load_model_files",
+           "CARD_FORMAT", "CARD_VERSION", "MODEL_FILE", "CARD_FILE", "SPLIT_FILE"]
 
 CARD_FORMAT = "dmprofile-slope-model"
 CARD_VERSION = 1
@@ -64,10 +64,15 @@ def _resolve(name_or_path):
     return path, str(name_or_path)
 
 
-def _read_card(directory):
+def _describe(card_format):
+    return "dmprofile slope model" if card_format == CARD_FORMAT else f"{card_format!r} model"
+
+
+def _read_card(directory, *, card_format=CARD_FORMAT, versions=(CARD_VERSION,)):
     card_path = directory / CARD_FILE
+    kind = _describe(card_format)
     if not card_path.is_file():
-        msg = f"model directory {directory} has no {CARD_FILE}; it is not a dmprofile slope model"
+        msg = f"model directory {directory} has no {CARD_FILE}; it is not a {kind}"
         raise FileNotFoundError(msg)
     raw = card_path.read_bytes()
     try:
@@ -75,19 +80,20 @@ def _read_card(directory):
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         msg = f"model card {card_path} is corrupt or truncated (invalid JSON: {exc})"
         raise ValueError(msg) from None
-    if not isinstance(card, dict) or card.get("format") != CARD_FORMAT:
-        msg = (f"model card {card_path} is not a dmprofile slope model card "
+    if not isinstance(card, dict) or card.get("format") != card_format:
+        msg = (f"model card {card_path} is not a {kind} card "
                f"(format {card.get('format') if isinstance(card, dict) else None!r}, "
-               f"expected {CARD_FORMAT!r})")
+               f"expected {card_format!r})")
         raise ValueError(msg)
     version = card.get("format_version")
-    if version != CARD_VERSION:
+    if version not in versions:
+        readable = ", ".join(str(v) for v in versions)
         msg = (f"model card {card_path} has format version {version!r}, but this dmprofile reads "
-               f"version {CARD_VERSION}: the model is incompatible; retrain it or install a "
+               f"version {readable}: the model is incompatible; retrain it or install a "
                "matching dmprofile")
         raise ValueError(msg)
     missing = [key for key in ("input", "output", "suite") if not isinstance(card.get(key), dict)]
-    if not missing:
+    if not missing and card_format == CARD_FORMAT:
         missing = [name for name, ok in (("input.shape", "shape" in card["input"]),
                                          ("output.n_components", "n_components" in card["output"]))
                    if not ok]
@@ -140,6 +146,62 @@ def load_model(name_or_path="default"):
     path = _check_model_file(directory, card)
     keras_model = _load_keras(path)
     return SlopeModel(keras_model, card, name=name, path=directory, card_hash=card_hash)
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """A model directory loaded without a task-specific model class.
+
+    Attributes
+    ----------
+    keras_model : `keras.Model`
+    card : dict
+        The model card.
+    path : `~pathlib.Path`
+        The model directory.
+    card_hash : str
+        SHA-256 of the model card file.
+    """
+
+    keras_model: object
+    card: dict
+    path: Path
+    card_hash: str
+
+    def __repr__(self):
+        return f"<ModelFiles format={self.card.get('format')!r} path='{self.path}'>"
+
+
+def load_model_files(directory, *, card_format, versions=(1,)):
+    """Load and check a model directory written by `~dmprofile.nets.Trainer` for any task.
+
+    Parameters
+    ----------
+    directory : str or `~pathlib.Path`
+        The model directory.
+    card_format : str
+        Expected ``format`` of the model card.
+    versions : tuple of int
+        Card format versions this caller reads.
+
+    Returns
+    -------
+    `ModelFiles`
+
+    Raises
+    ------
+    FileNotFoundError
+        If the directory, its card or its model file is missing.
+    ValueError
+        If a file is truncated or corrupt, or the card has another format or version.
+    """
+    directory = Path(directory).expanduser()
+    if not directory.is_dir():
+        msg = f"model directory {directory} not found"
+        raise FileNotFoundError(msg)
+    card, card_hash = _read_card(directory, card_format=card_format, versions=tuple(versions))
+    keras_model = _load_keras(_check_model_file(directory, card))
+    return ModelFiles(keras_model, card, directory, card_hash)
 
 
 @functools.lru_cache(maxsize=4)

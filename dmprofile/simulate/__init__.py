@@ -1,13 +1,31 @@
-"""Equilibrium dwarf galaxies and training suites.
+"""Equilibrium dwarf galaxies and their prior.
 
 `DwarfGalaxy` samples stars from the exact equilibrium distribution function of a tracer in a
 dark-matter halo; `DefaultDwarfPrior` is the documented prior of the training suites, which
-`generate_dwarf_suite` writes to disk in resumable chunks and `read_suite` reads back.
+`dmprofile.suites.generate_dwarf_suite` writes to disk.
+
+``DwarfSuite``, ``generate_dwarf_suite`` and ``read_suite`` moved to `dmprofile.suites`; importing
+them from here still works but is deprecated.
 """
 
 from ._dwarf import DwarfGalaxy, InconsistentModelError
 from ._prior import DefaultDwarfPrior, concentration_dutton_maccio
-from ._suite import DwarfSuite, generate_dwarf_suite, read_suite
 
 __all__ = ["DwarfGalaxy", "InconsistentModelError", "DefaultDwarfPrior",
-           "concentration_dutton_maccio", "DwarfSuite", "generate_dwarf_suite", "read_suite"]
+           "concentration_dutton_maccio"]
+
+# Deprecated names, now in dmprofile.suites (which sits above this subpackage: imported lazily).
+_MOVED_TO_SUITES = ("DwarfSuite", "generate_dwarf_suite", "read_suite")
+
+
+def __getattr__(name):
+    if name in _MOVED_TO_SUITES:
+        import importlib
+        import warnings
+
+        msg = (f"dmprofile.simulate.{name} is deprecated; import it from dmprofile.suites "
+               f"(from dmprofile.suites import {name})")
+        warnings.warn(msg, DeprecationWarning, stacklevel=2)
+        return getattr(importlib.import_module("dmprofile.suites"), name)
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)

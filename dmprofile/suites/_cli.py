@@ -1,4 +1,9 @@
-"""The ``dmprofile simulate`` commands."""
+"""The ``dmprofile simulate`` commands: training suites written by the suite engine.
+
+The commands live with the engine (`dmprofile.suites`), which they drive; the ``simulate``
+name is kept for the command line. Imports stay inside the command functions so that
+``dmprofile --help`` does not import the engine.
+"""
 
 import argparse
 
@@ -48,7 +53,7 @@ def _help(parser):
 def _prior(text):
     import json
 
-    from ._prior import DefaultDwarfPrior
+    from ..simulate import DefaultDwarfPrior
 
     if text is None:
         return None
@@ -67,7 +72,8 @@ def _prior(text):
 
 
 def _dwarfs(args):
-    from ._suite import generate_dwarf_suite, read_suite
+    from ._dwarf import generate_dwarf_suite
+    from ._engine import read_suite
 
     path = generate_dwarf_suite(args.out, n_galaxies=args.n_galaxies, projections=args.projections,
                                 seed=args.seed, workers=args.workers, chunk_size=args.chunk_size,

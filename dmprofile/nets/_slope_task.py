@@ -1,0 +1,201 @@
+"""The slope task: the mixture-density CNN learning gamma_150 from the phase-space images.
+
+The first task of `~dmprofile.nets.Trainer` (see `~dmprofile.nets.Task`); `train_slope` is the
+trainer run with this task.
+"""
+
+import numpy as np
+
+from ._io import CARD_FORMAT, CARD_VERSION
+from ._losses import mixture_nll_numpy
+from ._modeldir import column_ranges
+from ._task import Task
+
+__all__ = ["SlopeTask", "augment_images", "DEFAULT_ARCHITECTURE", "TARGET", "PRIOR_COLUMNS"]
+
+#: Column of the suite truth table that the network learns.
+TARGET = "gamma_150"
+#: Default keyword arguments of `~dmprofile.nets.build_mdcnn` used by `train_slope`.
+DEFAULT_ARCHITECTURE = {"filters": (16, 32, 64), "dense_units": (128, 64, 32), "dropout_rate": 0.1,
+                        "n_components": 2, "sigma_floor": 0.01, "batch_norm": True}
+#: Observables whose training range is recorded in the model card (for out-of-prior warnings):
+#: card key -> candidate truth-table columns.
+PRIOR_COLUMNS = {"n_stars": ("n_stars",), "r_half": ("r_half",),
+                 "p98": ("p98", "v_p98", "velocity_p98")}
+
+_INPUT_DESCRIPTION = ("dmprofile.kinematics.phase_space_images(...).images: [0] {x, y} in [-2, 2] "
+                      "kpc, [1] {R/R_half in [0, 1], (v - v_sys)/P98 in [-1, 1]}, each normalised "
+                      "to unit sum")
+_OUTPUT_DESCRIPTION = ("Gaussian mixture over gamma_150 (weights sum to one, widths > 0); "
+                       "Monte-Carlo dropout active at inference")
+
+
+def augment_images(images, rng):
+    """Apply random symmetries that leave the label unchanged to a batch of image pairs.
+
+    Image 0 ({x, y} on a symmetric range) gets one of the 8 symmetries of the square (the
+    orientation of a galaxy on the sky carries no information on its slope); image 1
+    ({R / R_half, (v - v_sys) / P98}, velocity range symmetric) is mirrored in velocity with
+    probability 1/2 (a non-rotating galaxy is symmetric under v -> -v).
+
+    Parameters
+    ----------
+    images : ndarray, shape (n, 2, bins, bins)
+    rng : `~numpy.random.Generator`
+
+    Returns
+    -------
+    ndarray
+        A transformed copy.
+    """
+    out = np.array(images, copy=True)
+    n = out.shape[0]
+    ops = rng.integers(0, 8, n)
+    flip_v = rng.random(n) < 0.5
+    for op in range(1, 8):
+        sel = ops == op
+        if not sel.any():
+            continue
+        pos = np.rot90(out[sel, 0], k=op % 4, axes=(1, 2))
+        if op >= 4:
+            pos = np.swapaxes(pos, 1, 2)
+        out[sel, 0] = pos
+    out[flip_v, 1] = out[flip_v, 1, :, ::-1]
+    return out
+
+
+def _dropout_layers(model):
+    from ._layers import MCDropout
+
+    return [layer for layer in model._flatten_layers() if isinstance(layer, MCDropout)]
+
+
+def _predict(model, x, batch_size, seed):
+    """One seeded Monte-Carlo pass over ``x``; restores the dropout generator states after."""
+    layers = _dropout_layers(model)
+    saved = [np.array(layer.seed_generator.state.numpy()) for layer in layers]
+    rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(3,)))
+    for layer in layers:
+        layer.reset_seed(rng.integers(0, 2**62, size=2))
+    out = [np.asarray(model.predict_on_batch(x[i:i + batch_size]), dtype=float)
+           for i in range(0, len(x), batch_size)]
+    for layer, state in zip(layers, saved, strict=True):
+        layer.reset_seed(state)
+    return np.concatenate(out) if out else np.empty((0, model.output_shape[-1]))
+
+
+class SlopeTask(Task):
+    """The slope task: two phase-space images -> Gaussian mixture over ``gamma_150``.
+
+    Parameters
+    ----------
+    architecture : dict, optional
+        Keyword arguments of `~dmprofile.nets.build_mdcnn` overriding `DEFAULT_ARCHITECTURE`;
+        ``target_loc`` and ``target_scale`` default to the mean and spread (at least 0.05) of
+        the training slopes.
+    validation_passes : int
+        Monte-Carlo dropout passes of the validation metrics of the model card.
+
+    Notes
+    -----
+    Early stopping and the learning-rate schedule follow the validation NLL of one seeded
+    Monte-Carlo dropout pass (``val_nll``). Augmentation applies `augment_images`.
+    """
+
+    name = "slope"
+    card_format = CARD_FORMAT
+    card_version = CARD_VERSION
+    metric = "val_nll"
+    metric_label = "val NLL"
+
+    def __init__(self, *, architecture=None, validation_passes=20):
+        self.overrides = dict(architecture or {})
+        self.validation_passes = int(validation_passes)
+
+    @property
+    def loss(self):
+        """The mixture negative log-likelihood `~dmprofile.nets.mixture_nll`."""
+        from ._losses import mixture_nll
+
+        return mixture_nll
+
+    def targets(self, truth):
+        """``gamma_150`` of every row (float64)."""
+        if TARGET not in truth.colnames:
+            msg = f"the suite truth table has no '{TARGET}' column"
+            raise ValueError(msg)
+        return np.asarray(getattr(truth[TARGET], "value", truth[TARGET]), dtype=np.float64)
+
+    def inputs(self, suite):
+        """The phase-space images of every row, float32 of shape (n, 2, bins, bins)."""
+        images = np.asarray(suite.images, dtype=np.float32)
+        if images.ndim != 4 or images.shape[1] != 2 or images.shape[2] != images.shape[3]:
+            msg = f"suite images must have shape (n, 2, bins, bins), got {images.shape}"
+            raise ValueError(msg)
+        return images
+
+    def architecture(self, inputs, train_targets):  # noqa: ARG002 - bins come from the shape
+        """`DEFAULT_ARCHITECTURE` with the overrides and the target location and scale."""
+        arch = {**DEFAULT_ARCHITECTURE, **self.overrides}
+        arch.setdefault("target_loc", float(np.mean(train_targets)))
+        arch.setdefault("target_scale", float(max(np.std(train_targets), 0.05)))
+        return arch
+
+    def build_model(self, architecture, *, input_shape, seed=None):
+        """`~dmprofile.nets.build_mdcnn` for images of ``input_shape`` (2, bins, bins)."""
+        from ._architectures import build_mdcnn
+
+        return build_mdcnn(bins=int(input_shape[-1]), seed=seed, **architecture)
+
+    def augment(self, batch, rng):
+        """`augment_images`: symmetries of the square, velocity mirror."""
+        return augment_images(batch, rng)
+
+    def validation_metric(self, model, x, y, *, seed, batch_size):
+        """Mean mixture NLL of the targets under one seeded Monte-Carlo dropout pass."""
+        pred = _predict(model, x, batch_size, seed)
+        return float(mixture_nll_numpy(y, pred).mean())
+
+    def training_ranges(self, truth, rows):
+        """Ranges of star count, half-light radius and velocity scale (`PRIOR_COLUMNS`)."""
+        return column_ranges(truth, rows, PRIOR_COLUMNS)
+
+    def card_fields(self, *, input_shape, architecture):
+        """Input (image shape, bins) and output (mixture parameters) of the model card."""
+        bins = int(input_shape[-1])
+        k = int(architecture["n_components"])
+        return {"input": {"shape": [2, bins, bins], "bins": bins, "dtype": "float32",
+                          "description": _INPUT_DESCRIPTION},
+                "output": {"target": TARGET, "n_components": k,
+                           "parameters": [f"{p}_{i + 1}" for p in ("weight", "mean", "sigma")
+                                          for i in range(k)],
+                           "sigma_floor": float(architecture["sigma_floor"]),
+                           "description": _OUTPUT_DESCRIPTION}}
+
+    def final_metrics(self, model, card, x, y, *, seed):
+        """Accuracy of the averaged Monte-Carlo posterior on the validation mocks."""
+        from ._io import SlopeModel
+
+        if len(x) == 0:
+            return {}
+        slope_model = SlopeModel(model, card)
+        n_passes = self.validation_passes
+        grid, pdf, _ = slope_model.pass_pdfs(x, n_passes=n_passes, seed=seed)
+        passes = slope_model.predict_mixtures(x, n_passes=1, seed=seed)
+        nll = mixture_nll_numpy(y, np.concatenate([a[:, 0] for a in passes], axis=-1))
+        mode = grid[np.argmax(pdf, axis=1)]
+        err = np.abs(mode - y)
+        return {"n_mocks": len(x), "n_passes": n_passes,
+                "nll_single_pass": float(nll.mean()),
+                "mae_mode": float(err.mean()), "within_0.1": float(np.mean(err <= 0.1)),
+                "within_0.3": float(np.mean(err <= 0.3))}
+
+    def load(self, out_dir):
+        """`~dmprofile.nets.load_model` of the written directory."""
+        from ._io import load_model
+
+        return load_model(out_dir)
+
+    def __repr__(self):
+        return (f"<SlopeTask architecture={self.overrides!r} "
+                f"validation_passes={self.validation_passes}>")

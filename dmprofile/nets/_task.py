@@ -1,0 +1,107 @@
+"""What a network learns, as a small pluggable object for `~dmprofile.nets.Trainer`.
+
+The trainer owns everything that is the same for every network (the galaxy split, shuffling,
+checkpoints and resume, early stopping, the learning-rate schedule, the model directory and the
+generic model-card entries). A task says what differs: which arrays of a suite are the inputs and
+the targets, how the network is built, its loss, its label-preserving augmentations, the
+validation metric that drives early stopping, and its own model-card entries. Subclass `Task`
+and override what differs from the defaults; `~dmprofile.nets.SlopeTask` is the first task.
+"""
+
+import numpy as np
+
+__all__ = ["Task"]
+
+
+class Task:
+    """Base class of training tasks (the defaults suit a regression with a Keras loss).
+
+    Attributes
+    ----------
+    name : str
+        Short name of the task; the default model name and a guard against resuming the
+        checkpoint of another task.
+    card_format : str
+        ``format`` of the model card (what a loader checks before reading a model).
+    card_version : int
+        ``format_version`` of the model card.
+    loss : str or callable
+        Keras loss minimised by the trainer (``"mse"`` by default).
+    metric : str
+        Name of the validation metric (a key of the training history; the card records its
+        best value as ``best_<metric>``).
+    metric_label : str
+        How progress messages name the metric.
+    """
+
+    name = "task"
+    card_format = "dmprofile-model"
+    card_version = 1
+    loss = "mse"
+    metric = "val_loss"
+    metric_label = "val loss"
+
+    def inputs(self, suite):
+        """Network inputs of every row of ``suite``: a float32 array with rows first."""
+        return np.asarray(suite.images, dtype=np.float32)
+
+    def targets(self, truth):
+        """Training targets of every row of the truth table: a float64 array with rows first."""
+        raise NotImplementedError(f"{type(self).__name__} must define targets(truth)")
+
+    def architecture(self, inputs, train_targets):  # noqa: ARG002 - hook for subclasses
+        """The complete, JSON-serialisable architecture (keyword arguments of `build_model`).
+
+        It may depend on the data (e.g. the scale of the training targets); it is recorded in
+        the checkpoint state and the model card.
+        """
+        return {}
+
+    def build_model(self, architecture, *, input_shape, seed=None):
+        """Build the uncompiled Keras model (the same ``seed`` builds the same weights)."""
+        raise NotImplementedError(f"{type(self).__name__} must define build_model(...)")
+
+    def config_fields(self):
+        """Task settings that a resumed run must share with the checkpoint (JSON-able dict)."""
+        return {}
+
+    def augment(self, batch, rng):  # noqa: ARG002 - no augmentation by default
+        """Random label-preserving transformation of a training batch (default: none)."""
+        return batch
+
+    def validation_metric(self, model, x, y, *, seed, batch_size):  # noqa: ARG002
+        """Value of the validation metric (lower is better); by default the mean loss."""
+        import keras
+
+        loss = keras.losses.get(self.loss)
+        pred = [np.asarray(model.predict_on_batch(x[i:i + batch_size]))
+                for i in range(0, len(x), batch_size)]
+        values = loss(np.asarray(y, dtype=np.float32), np.concatenate(pred))
+        return float(np.mean(keras.ops.convert_to_numpy(values)))
+
+    def training_ranges(self, truth, rows):  # noqa: ARG002 - none by default
+        """Model-card ``training_ranges``: the range of observables seen in training."""
+        return {}
+
+    def card_fields(self, *, input_shape, architecture):  # noqa: ARG002
+        """Model-card ``input`` and ``output`` entries."""
+        return {"input": {"shape": [int(n) for n in input_shape], "dtype": "float32"},
+                "output": {"loss": self.loss if isinstance(self.loss, str)
+                           else getattr(self.loss, "__name__", str(self.loss))}}
+
+    def final_metrics(self, model, card, x, y, *, seed):  # noqa: ARG002
+        """Model-card ``metrics["validation"]`` of the final network (default: mean loss)."""
+        if len(x) == 0:
+            return {}
+        value = self.validation_metric(model, x, y, seed=seed, batch_size=256)
+        return {"n_rows": len(x), self.metric: value}
+
+    def load(self, out_dir):
+        """Load the model directory written by the trainer (default: `load_model_files`)."""
+        from ._io import load_model_files
+
+        return load_model_files(out_dir, card_format=self.card_format,
+                                versions=(self.card_version,))
+
+    def __repr__(self):
+        return f"<{type(self).__name__} name={self.name!r} format={self.card_format!r}>"
