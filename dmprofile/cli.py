@@ -16,7 +16,7 @@ __all__ = ["main"]
 # Modules providing ``register(subparsers)``; a missing one is skipped so that the command line
 # keeps working while a subpackage is optional.
 _COMMAND_MODULES = (
-    "dmprofile.simulate._cli",
+    "dmprofile.suites._cli",
     "dmprofile.nets._cli",
     "dmprofile.classical._cli",
 )
