@@ -119,7 +119,7 @@ def _speed(args):
 def _mocks(args):
     """Return (description, list of (key, make_table, truth, n_stars)) of the held-out mocks."""
     if args.suite:
-        from dmprofile.simulate import read_suite
+        from dmprofile.suites import read_suite
 
         suite = read_suite(args.suite)
         stop = min(len(suite), args.start + args.n_mocks)

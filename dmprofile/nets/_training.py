@@ -22,7 +22,7 @@ __all__ = ["train_slope", "split_by_galaxy", "augment_images", "DEFAULT_ARCHITEC
 def _open_suite(suite):
     """Accept a suite directory or an object with images, truth, manifest and checksum."""
     if isinstance(suite, (str, os.PathLike)):
-        from ..simulate import read_suite
+        from ..suites import read_suite
 
         return read_suite(suite), str(suite)
     for attr in ("images", "truth"):
@@ -40,8 +40,8 @@ def train_slope(suite, out_dir, *, epochs=100, batch_size=64, seed=0, val_fracti
 
     Parameters
     ----------
-    suite : str, `~pathlib.Path` or `~dmprofile.simulate.DwarfSuite`
-        A suite directory written by `dmprofile.simulate.generate_dwarf_suite` (or the suite
+    suite : str, `~pathlib.Path` or `~dmprofile.suites.DwarfSuite`
+        A suite directory written by `dmprofile.suites.generate_dwarf_suite` (or the suite
         itself): phase-space images and a truth table with ``galaxy_id`` and ``gamma_150``.
     out_dir : str or `~pathlib.Path`
         Model directory: ``model.keras``, ``model_card.json``, ``split.json`` and a

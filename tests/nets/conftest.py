@@ -24,7 +24,7 @@ def trained_model_dir(toy_suite, tmp_path_factory):
 @pytest.fixture(scope="session")
 def real_suite_dir(tmp_path_factory):
     """A tiny suite written by the real generator (16x16 images, a few seconds)."""
-    from dmprofile.simulate import generate_dwarf_suite
+    from dmprofile.suites import generate_dwarf_suite
 
     out = tmp_path_factory.mktemp("suites") / "tiny"
     generate_dwarf_suite(out, n_galaxies=10, projections=2, seed=1, workers=1, progress=False,

@@ -109,7 +109,7 @@ def test_evaluate_uses_the_held_out_galaxies(trained_model_dir, toy_suite, tmp_p
 
 def test_cli_train_evaluate_and_infer_on_a_real_suite(real_suite_dir, tmp_path, capsys):
     pytest.importorskip("matplotlib")
-    from dmprofile.simulate import read_suite
+    from dmprofile.suites import read_suite
 
     suite = read_suite(real_suite_dir)
     out = tmp_path / "model"
