@@ -1,9 +1,12 @@
 """Unbinned Jeans likelihood with box priors, vectorised over parameter sets (MCMC walkers)."""
 
 import numpy as np
+from astropy import units as u
 
+from ..profiles import R_REF
+from ..profiles.kernels import beta_from_tilde
 from ._jeans_model import _JeansGrid, _tracer_scale
-from ._models import ANISOTROPY_MODELS, HALO_MODELS, HaloModel, beta_from_tilde
+from ._models import ANISOTROPY_MODELS, HALO_MODELS, HaloModel
 from ._priors import DuttonMaccio, normalise_spec, parse_prior
 
 __all__ = ["default_priors", "JeansLikelihood"]
@@ -239,9 +242,14 @@ class JeansLikelihood:
         return out
 
     # ------------------------------------------------------------------ derived quantities
-    def derived(self, theta, *, r_ref=0.15, chunk=2048):
-        """gamma, rho and M(<r) at ``r_ref`` kpc and physical anisotropies for samples ``theta``."""
+    def derived(self, theta, *, r_ref=None, chunk=2048):
+        """gamma, rho and M(<r) at ``r_ref`` kpc and physical anisotropies for samples ``theta``.
+
+        ``r_ref`` defaults to `~dmprofile.profiles.R_REF` (150 pc).
+        """
         h = HALO_MODELS[self.halo_name]
+        if r_ref is None:
+            r_ref = R_REF.to_value(u.kpc)
         out = {"gamma_150": [], "rho_150": [], "M_150": []}
         r = np.array([r_ref])
         for start in range(0, len(theta), chunk):

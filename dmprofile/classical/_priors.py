@@ -17,6 +17,8 @@ import math
 
 import numpy as np
 
+from ..profiles import concentration_dutton_maccio
+
 __all__ = []
 
 #: Truncation of the Gaussian priors, in standard deviations (keeps the walkers finite).
@@ -119,8 +121,6 @@ class DuttonMaccio(_Prior):
 
     @staticmethod
     def median(log10_m200):
-        from ..simulate._prior import concentration_dutton_maccio
-
         return concentration_dutton_maccio(10.0 ** np.asarray(log10_m200, dtype=float))
 
     def log_pdf(self, x, P):

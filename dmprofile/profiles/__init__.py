@@ -1,4 +1,4 @@
-"""Spherical dark-matter and stellar density profiles.
+"""Spherical dark-matter and stellar density profiles, and the halo formulas behind them.
 
 Every profile has ``density(r)``, ``enclosed_mass(r)``, ``log_slope(r)`` (d ln rho / d ln r),
 ``circular_velocity(r)`` and ``surface_density(R)``, taking and returning
@@ -6,11 +6,17 @@ Every profile has ``density(r)``, ``enclosed_mass(r)``, ``log_slope(r)`` (d ln r
 
 Dark-matter halos: `NFW`, `Zhao`, `CoreNFW`, `DC14`, `Burkert`. Stellar tracers: `Plummer`,
 `Exponential` (and `Zhao` with any shape). Velocity anisotropy: `Isotropic`, `OsipkovMerritt`,
-`Cuddeford`, `BaesVanHese`.
+`Cuddeford`, `BaesVanHese`. The concentration-mass relation `concentration_dutton_maccio` and
+the reference radius `R_REF` (150 pc) of the inner slope gamma_150.
+
+The formulas themselves live once, vectorised and in internal units (kpc, Msun), in
+`dmprofile.profiles.kernels`; the classes above and the Jeans fit of `dmprofile.classical`
+both call them.
 """
 
+from . import kernels
 from ._anisotropy import AnisotropyProfile, BaesVanHese, Cuddeford, Isotropic, OsipkovMerritt
-from ._base import DensityProfile, critical_density
+from ._base import R_REF, DensityProfile, critical_density
 from ._burkert import Burkert
 from ._corenfw import CoreNFW
 from ._dc14 import DC14, dc14_shape
@@ -18,10 +24,12 @@ from ._exponential import Exponential
 from ._nfw import NFW
 from ._tracers import Plummer
 from ._zhao import Zhao
+from .kernels import concentration_dutton_maccio
 
 __all__ = [
     "DC14",
     "NFW",
+    "R_REF",
     "AnisotropyProfile",
     "BaesVanHese",
     "Burkert",
@@ -33,6 +41,8 @@ __all__ = [
     "OsipkovMerritt",
     "Plummer",
     "Zhao",
+    "concentration_dutton_maccio",
     "critical_density",
     "dc14_shape",
+    "kernels",
 ]

@@ -4,6 +4,7 @@ import numpy as np
 from astropy import units as u
 
 from .._utils import LENGTH, as_dimensionless, as_value
+from . import kernels
 from ._base import ParametrizedMixin
 
 __all__ = ["AnisotropyProfile", "Isotropic", "OsipkovMerritt", "Cuddeford", "BaesVanHese"]
@@ -70,18 +71,10 @@ class Cuddeford(AnisotropyProfile):
                                                       positive=True, allow_zero=False)
 
     def _beta(self, r):
-        r = np.asarray(r, dtype=float)
-        if self._r_a is None:
-            return np.full_like(r, self._beta0)
-        r2, ra2 = r**2, self._r_a**2
-        return (r2 + self._beta0 * ra2) / (r2 + ra2)
+        return kernels.cuddeford_beta(r, self._beta0, self._r_a)
 
     def _log_jeans_factor(self, r):
-        r = np.asarray(r, dtype=float)
-        out = 2 * self._beta0 * np.log(r)
-        if self._r_a is not None:
-            out = out + (1 - self._beta0) * np.log(r**2 + self._r_a**2)
-        return out
+        return kernels.cuddeford_log_g(r, self._beta0, self._r_a)
 
 
 class Isotropic(Cuddeford):
@@ -142,12 +135,11 @@ class BaesVanHese(AnisotropyProfile):
             msg = f"argument 'eta' must be > 0, got {self._eta}"
             raise ValueError(msg)
 
+    def _args(self):
+        return self._beta0, self._beta_inf, self._r_a, self._eta
+
     def _beta(self, r):
-        x = (np.asarray(r, dtype=float) / self._r_a) ** self._eta
-        return (self._beta0 + self._beta_inf * x) / (1 + x)
+        return kernels.baes_beta(r, *self._args())
 
     def _log_jeans_factor(self, r):
-        r = np.asarray(r, dtype=float)
-        x = (r / self._r_a) ** self._eta
-        return (2 * self._beta0 * np.log(r)
-                + 2 * (self._beta_inf - self._beta0) / self._eta * np.log1p(x))
+        return kernels.baes_log_g(r, *self._args())

@@ -5,8 +5,14 @@ from astropy import units as u
 from scipy import optimize
 
 from .._utils import DENSITY, G_KPC, LENGTH, MASS, VELOCITY, as_dimensionless, as_value
+from .kernels import r200_from_M200
 
-__all__ = ["DensityProfile", "ParametrizedMixin", "critical_density"]
+__all__ = ["R_REF", "DensityProfile", "ParametrizedMixin", "critical_density"]
+
+#: The reference radius of the inner dark-matter slope, 150 pc: ``gamma_150`` is
+#: d ln rho / d ln r there, and ``rho_150``, ``M_150`` the density and enclosed mass. Code
+#: working in internal units uses ``R_REF.to_value(u.kpc)``.
+R_REF = 150 * u.pc
 
 # Gauss-Legendre nodes used by the generic numerical integrals (in ln r).
 _GL_X, _GL_W = np.polynomial.legendre.leggauss(96)
@@ -38,12 +44,18 @@ def _positive_float(value, name):
     return value
 
 
-def _m200_r200(M200, H0, overdensity):
-    """M200 in Msun and r200 in kpc for the given (or Planck 2018) Hubble constant."""
+def _virial_args(M200, H0, overdensity):
+    """Checked M200 [Msun], critical density [Msun/kpc3] (default Planck 2018), overdensity."""
     m200 = as_value(M200, MASS, "M200", scalar=True, positive=True, allow_zero=False)
     overdensity = _positive_float(overdensity, "overdensity")
     rho_c = critical_density(_default_H0() if H0 is None else H0)
-    return m200, (3 * m200 / (4 * np.pi * overdensity * rho_c)) ** (1 / 3)
+    return m200, rho_c, overdensity
+
+
+def _m200_r200(M200, H0, overdensity):
+    """M200 in Msun and r200 in kpc for the given (or Planck 2018) Hubble constant."""
+    m200, rho_c, overdensity = _virial_args(M200, H0, overdensity)
+    return m200, r200_from_M200(m200, rho_c, overdensity)
 
 
 class ParametrizedMixin:

@@ -3,24 +3,11 @@
 import numpy as np
 
 from .._utils import DENSITY, LENGTH, as_dimensionless, as_value
+from . import kernels
 from ._base import DensityProfile
 from ._nfw import NFW
 
 __all__ = ["CoreNFW"]
-
-
-def _nfw_mass_unit(x):
-    """ln(1+x) - x/(1+x), with its Taylor series below x = 0.01 (no cancellation)."""
-    x = np.asarray(x, dtype=float)
-    small = x < 1e-2
-    xs = np.where(small, x, 0.0)
-    # sum_{k>=2} (-1)^k (k-1)/k x^k, truncated after x^10 (relative error < 1e-17)
-    series = np.zeros_like(xs)
-    for k in range(10, 1, -1):
-        series = series * xs + (-1) ** k * (k - 1) / k
-    series = series * xs**2
-    xl = np.where(small, 1.0, x)
-    return np.where(small, series, np.log1p(xl) - xl / (1 + xl))
 
 
 class CoreNFW(DensityProfile):
@@ -115,51 +102,18 @@ class CoreNFW(DensityProfile):
         """`~dmprofile.profiles.NFW`: the underlying (uncored) NFW halo."""
         return NFW(self._rho_s * DENSITY, self._r_s * LENGTH)
 
-    # ------------------------------------------------------------------ helpers
-    def _nfw_terms(self, r):
-        """M_NFW(<r), 4 pi r^2 rho_NFW (= dM_NFW/dr) and the NFW log-slope."""
-        x = r / self._r_s
-        m = 4 * np.pi * self._rho_s * self._r_s**3 * _nfw_mass_unit(x)
-        dm = 4 * np.pi * self._rho_s * self._r_s**2 * x / (1 + x) ** 2
-        slope = -(1 + 3 * x) / (1 + x)
-        return m, dm, slope
-
-    def _core_terms(self, r):
-        """f = tanh(r/r_c) and g = f'/f = 1 / (r_c sinh(y) cosh(y)), computed stably."""
-        y = r / self._r_c
-        e2 = np.exp(-2.0 * y)
-        f = np.tanh(y)
-        with np.errstate(divide="ignore"):
-            g = 4.0 * e2 / (self._r_c * -np.expm1(-4.0 * y))
-        return f, g
-
     # ------------------------------------------------------------------ private float API
+    def _args(self):
+        return self._rho_s, self._r_s, self._r_c, self._n
+
     def _density(self, r):
-        r = np.asarray(r, dtype=float)
-        m, dm, _ = self._nfw_terms(r)
-        f, g = self._core_terms(r)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            return f**self._n * (dm + self._n * m * g) / (4 * np.pi * r**2)
+        return kernels.corenfw_density(r, *self._args())
 
     def _enclosed_mass(self, r):
-        r = np.asarray(r, dtype=float)
-        m, _, _ = self._nfw_terms(r)
-        f, _ = self._core_terms(r)
-        return m * f**self._n
+        return kernels.corenfw_enclosed_mass(r, *self._args())
 
     def _log_slope(self, r):
-        # M = m f^n; with primes d/dr: slope = r M''/M' - 2, and dividing M', M'' by f^n:
-        # M'/f^n = m' + n m g,  M''/f^n = m'' + 2 n m' g + n (n-1) m g^2 + n m f''/f,
-        # with g = f'/f, f''/f = -2 f'/r_c and m'' = m' (2 + s_NFW) / r.
-        r = np.asarray(r, dtype=float)
-        n = self._n
-        m, dm, s_nfw = self._nfw_terms(r)
-        f, g = self._core_terms(r)
-        fp = g * f  # f' = (1 - f^2) / r_c
-        d1 = dm + n * m * g
-        d2 = (dm * (2 + s_nfw) / r + 2 * n * dm * g + n * (n - 1) * m * g**2
-              - 2 * n * m * fp / self._r_c)
-        return r * d2 / d1 - 2.0
+        return kernels.corenfw_log_slope(r, *self._args())
 
     def _total_mass(self):
         return np.inf

@@ -6,8 +6,9 @@ import numpy as np
 
 from .._utils import DENSITY, LENGTH, MASS, as_dimensionless
 from ..exceptions import DMProfileWarning
+from . import kernels
 from ._base import _m200_r200, _positive_float
-from ._zhao import Zhao, _zhao_mass_integral
+from ._zhao import Zhao
 
 __all__ = ["DC14", "dc14_shape"]
 
@@ -36,22 +37,7 @@ def dc14_shape(log_mstar_mhalo):
     2.516, 2.507, 0.234
     """
     x = as_dimensionless(log_mstar_mhalo, "log_mstar_mhalo")
-    return tuple(float(v) for v in _dc14_shape(x))
-
-
-def _dc14_shape(x):
-    """`dc14_shape` for arrays (no argument checks)."""
-    ya = 10.0 ** (x + 2.33)
-    yg = 10.0 ** (x + 2.56)
-    alpha = 2.94 - np.log10(ya**-1.08 + ya**2.29)
-    beta = 4.23 + 1.34 * x + 0.26 * x**2
-    gamma = -0.06 + np.log10(yg**-0.68 + yg)
-    return alpha, beta, gamma
-
-
-def _dc14_c_ratio(x):
-    """c_DC14 / c_NFW at X = log10(M*/M200)."""
-    return 1.0 + 0.00003 * np.exp(3.4 * (x + 4.5))
+    return tuple(float(v) for v in kernels.dc14_shape(x))
 
 
 class DC14(Zhao):
@@ -125,11 +111,11 @@ class DC14(Zhao):
                    f"[{lo}, {hi}]; clamped to {x}")
             warnings.warn(msg, DMProfileWarning, stacklevel=_stacklevel)
         alpha, beta, gamma = dc14_shape(x)
-        c_dc14 = c * _dc14_c_ratio(x)
+        c_dc14 = c * kernels.dc14_concentration_ratio(x)
         r_m2 = r200 / c_dc14
-        r_s = r_m2 / ((2.0 - gamma) / (beta - 2.0)) ** (1.0 / alpha)
+        r_s = r_m2 / kernels.zhao_r_minus2_ratio(alpha, beta, gamma)
         rho_s = m200 / (4 * np.pi * r_s**3
-                        * float(_zhao_mass_integral(r200 / r_s, alpha, beta, gamma)))
+                        * float(kernels.zhao_mass_integral(r200 / r_s, alpha, beta, gamma)))
         super().__init__(rho_s * DENSITY, r_s * LENGTH, alpha=alpha, beta=beta, gamma=gamma)
         self._M200 = m200
         self._c = c

@@ -3,19 +3,10 @@
 import numpy as np
 
 from .._utils import DENSITY, LENGTH, as_value
-from ._base import DensityProfile, _m200_r200, _positive_float
+from . import kernels
+from ._base import DensityProfile, _positive_float, _virial_args
 
 __all__ = ["NFW"]
-
-
-def _mu(x):
-    """ln(1+x) - x/(1+x), with a series below x = 1e-3 to avoid cancellation."""
-    x = np.asarray(x, dtype=float)
-    small = x < 1e-3
-    xs = np.where(small, x, 0.0)
-    series = xs**2 * (0.5 - xs * (2.0 / 3.0 - xs * (0.75 - xs * 0.8)))
-    xl = np.where(small, 1.0, x)
-    return np.where(small, series, np.log1p(xl) - xl / (1 + xl))
 
 
 class NFW(DensityProfile):
@@ -63,23 +54,21 @@ class NFW(DensityProfile):
         H0 : `~astropy.units.Quantity` [frequency], optional
             Hubble constant (default Planck 2018).
         """
-        m200, r200 = _m200_r200(M200, H0, overdensity)
+        m200, rho_c, overdensity = _virial_args(M200, H0, overdensity)
         c = _positive_float(c, "c")
-        r_s = r200 / c
-        rho_s = m200 / (4 * np.pi * r_s**3 * (np.log1p(c) - c / (1 + c)))
+        rho_s, r_s = kernels.nfw_from_M200_c(m200, c, rho_c, overdensity)
         return cls(rho_s * DENSITY, r_s * LENGTH)
 
     def _density(self, r):
-        x = np.asarray(r, dtype=float) / self._r_s
-        return self._rho_s / (x * (1 + x) ** 2)
+        return kernels.nfw_density(r, self._rho_s, self._r_s)
 
     def _enclosed_mass(self, r):
-        x = np.asarray(r, dtype=float) / self._r_s
-        return 4 * np.pi * self._rho_s * self._r_s**3 * _mu(x)
+        # the historical series (see kernels.nfw_mass_unit): bitwise-reproducible suites
+        return kernels.nfw_enclosed_mass(r, self._rho_s, self._r_s, series_below=1e-3,
+                                         series_order=5)
 
     def _log_slope(self, r):
-        x = np.asarray(r, dtype=float) / self._r_s
-        return -(1 + 3 * x) / (1 + x)
+        return kernels.nfw_log_slope(r, self._r_s)
 
     def _total_mass(self):
         return np.inf

@@ -4,77 +4,10 @@ import numpy as np
 from scipy import special
 
 from .._utils import DENSITY, LENGTH, as_dimensionless, as_value
+from . import kernels
 from ._base import DensityProfile, _m200_r200, _positive_float
 
 __all__ = ["Zhao"]
-
-# Gauss-Legendre nodes for the outer mass integral when beta <= 3.
-_GL_X, _GL_W = np.polynomial.legendre.leggauss(16)
-
-
-def _zhao_mass_integral(x, alpha, beta, gamma):
-    r"""Dimensionless mass I(x) = int_0^x t^(2-gamma) (1 + t^alpha)^(-(beta-gamma)/alpha) dt.
-
-    For beta > 3 the integral is an incomplete beta function B(t; p, q) / alpha with
-    t = x^alpha / (1 + x^alpha), p = (3 - gamma) / alpha, q = (beta - 3) / alpha, evaluated on
-    whichever side of the mean p / (p + q) keeps full precision. Otherwise it is the Gauss
-    hypergeometric form x^(3-gamma) / (3-gamma) 2F1(p, (beta-gamma)/alpha; p + 1; -x^alpha),
-    used only for x^alpha <= 1/2, where its series converges fast: `scipy.special.hyp2f1` loses
-    up to six digits for z << -1 when its parameters are degenerate (e.g. beta = 3). Beyond, the
-    integral is continued by composite Gauss-Legendre quadrature in ln t (relative error ~1e-14).
-    """
-    x = np.asarray(x, dtype=float)
-    p = (3.0 - gamma) / alpha
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        xa = x**alpha
-        if beta > 3:
-            q = (beta - 3.0) / alpha
-            t = xa / (1.0 + xa)
-            s = 1.0 / (1.0 + xa)  # = 1 - t without cancellation
-            # regularised I_t(p, q); above the median-ish p / (p + q) use 1 - I_s(q, p), which
-            # keeps full precision as t -> 1 (and is much faster than scipy's betaincc)
-            upper = t > p / (p + q)
-            inc = np.where(upper, 1.0 - special.betainc(q, p, np.where(upper, s, 0.5)),
-                           special.betainc(p, q, np.where(upper, 0.5, t)))
-            return special.beta(p, q) * inc / alpha
-        inner = xa <= 0.5
-        xi = np.where(inner, x, 0.0)
-        out = xi ** (3.0 - gamma) / (3.0 - gamma) * special.hyp2f1(
-            p, (beta - gamma) / alpha, p + 1.0, -(xi**alpha))
-    outer = ~inner & np.isfinite(x)
-    if not np.any(outer):
-        return np.where(np.isposinf(x), np.inf, out)
-    out = np.array(out, dtype=float, copy=True)
-    out[outer] = _zhao_mass_outer(x[outer], alpha, beta, gamma)
-    return np.where(np.isposinf(x), np.inf, out)
-
-
-def _zhao_mass_outer(x, alpha, beta, gamma):
-    """I(x) for x^alpha > 1/2: I(x0) with x0^alpha = 1/2, plus Gauss-Legendre in ln t."""
-    p = (3.0 - gamma) / alpha
-    s = (beta - gamma) / alpha
-    ln_x0 = np.log(0.5) / alpha
-    base = np.exp((3.0 - gamma) * ln_x0) / (3.0 - gamma) * special.hyp2f1(p, s, p + 1.0, -0.5)
-
-    def integrand(lnt):
-        # t^(3-gamma) (1 + t^alpha)^(-s), in logs to avoid overflow
-        return np.exp((3.0 - gamma) * lnt - s * np.logaddexp(0.0, alpha * lnt))
-
-    lnx = np.log(x)
-    width = min(0.5, 2.0 / alpha)  # panels well inside the poles at ln t = i pi / alpha
-    n_panels = max(int(np.ceil((lnx.max() - ln_x0) / width)), 1)
-    edges = ln_x0 + width * np.arange(n_panels + 1)
-    half = 0.5 * width
-    nodes = (edges[:-1] + half)[:, None] + half * _GL_X[None, :]
-    cumulative = np.concatenate([[0.0], np.cumsum(half * integrand(nodes) @ _GL_W)])
-    # whole panels below each x, then the partial panel up to x
-    k = np.clip(((lnx - ln_x0) // width).astype(int), 0, n_panels - 1)
-    lo = edges[k]
-    half_part = 0.5 * (lnx - lo)
-    part_nodes = (lo + half_part)[:, None] + half_part[:, None] * _GL_X[None, :]
-    partial = half_part * (integrand(part_nodes) @ _GL_W)
-    return base + cumulative[k] + partial
-
 
 class Zhao(DensityProfile):
     r"""Zhao (1996) double-power-law profile.
@@ -169,26 +102,24 @@ class Zhao(DensityProfile):
         c = _positive_float(c, "c")
         alpha, beta, gamma = _check_shape(alpha, beta, gamma)
         r_s = r200 / c
-        rho_s = m200 / (4 * np.pi * r_s**3 * float(_zhao_mass_integral(c, alpha, beta, gamma)))
+        norm = float(kernels.zhao_mass_integral(c, alpha, beta, gamma))
+        rho_s = m200 / (4 * np.pi * r_s**3 * norm)
         return cls(rho_s * DENSITY, r_s * LENGTH, alpha=alpha, beta=beta, gamma=gamma)
 
     # ------------------------------------------------------------------ private float API
+    def _shape(self):
+        return self._alpha, self._beta, self._gamma
+
     def _density(self, r):
-        x = np.asarray(r, dtype=float) / self._r_s
-        a, b, g = self._alpha, self._beta, self._gamma
-        with np.errstate(divide="ignore", over="ignore"):
-            return self._rho_s * x ** (-g) * (1.0 + x**a) ** (-(b - g) / a)
+        return kernels.zhao_density(r, self._rho_s, self._r_s, *self._shape())
 
     def _enclosed_mass(self, r):
         x = np.asarray(r, dtype=float) / self._r_s
-        unit = _zhao_mass_integral(x, self._alpha, self._beta, self._gamma)
+        unit = kernels.zhao_mass_integral(x, *self._shape())
         return 4 * np.pi * self._rho_s * self._r_s**3 * unit
 
     def _log_slope(self, r):
-        x = np.asarray(r, dtype=float) / self._r_s
-        with np.errstate(over="ignore", divide="ignore"):
-            frac = 1.0 / (1.0 + x ** (-self._alpha))  # x^alpha / (1 + x^alpha), overflow-safe
-        return -self._gamma - (self._beta - self._gamma) * frac
+        return kernels.zhao_log_slope(r, self._r_s, *self._shape())
 
     def _total_mass(self):
         a, b, g = self._alpha, self._beta, self._gamma
@@ -202,7 +133,7 @@ class Zhao(DensityProfile):
         a, b, g = self._alpha, self._beta, self._gamma
         if not g < 2 < b:
             return np.nan
-        return self._r_s * ((2 - g) / (b - 2)) ** (1 / a)
+        return self._r_s * kernels.zhao_r_minus2_ratio(a, b, g)
 
 
 def _check_shape(alpha, beta, gamma):

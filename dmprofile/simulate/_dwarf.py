@@ -7,8 +7,7 @@ from scipy.integrate import cumulative_simpson
 
 from .._utils import G_KPC, LENGTH, MASS, VELOCITY, as_value
 from .._version import __version__
-from ..profiles._anisotropy import Cuddeford, Isotropic
-from ..profiles._base import DensityProfile, _default_H0
+from ..profiles import R_REF, Cuddeford, DensityProfile, Isotropic
 from ._df import (NEGATIVE_DF_TOLERANCE, FQTable, InconsistentModelError, inversion_order,
                   invert_cuddeford)
 
@@ -95,7 +94,7 @@ class DwarfGalaxy:
             raise TypeError(msg)
         self.halo, self.tracer, self.anisotropy = halo, tracer, anisotropy
         if r_trunc is None:
-            self._r_trunc = halo._virial_radius(200, _default_H0())
+            self._r_trunc = halo.virial_radius(overdensity=200).to_value(LENGTH)
         else:
             self._r_trunc = as_value(r_trunc, LENGTH, "r_trunc", scalar=True, positive=True,
                                      allow_zero=False)
@@ -333,7 +332,7 @@ class DwarfGalaxy:
             (nan if infinite), ``r_trunc`` [kpc], ``stellar_mass`` [Msun].
         """
         if self._truth is None:
-            r150 = np.array([0.15])
+            r150 = np.array([R_REF.to_value(LENGTH)])
             out = {"gamma_150": float(self.halo._log_slope(r150)[0]),
                    "rho_150": float(self.halo._density(r150)[0]),
                    "M_150": float(self.halo._enclosed_mass(np.minimum(r150, self._r_trunc))[0]),

@@ -6,36 +6,11 @@ import math
 import numpy as np
 from astropy import units as u
 
+from ..profiles import concentration_dutton_maccio
+
+# concentration_dutton_maccio lives in dmprofile.profiles; it is re-exported here (and by
+# dmprofile.simulate) under its old name.
 __all__ = ["DefaultDwarfPrior", "concentration_dutton_maccio"]
-
-# Planck 2018 (astropy.cosmology.Planck18) reduced Hubble constant, for the c-M relation.
-_LITTLE_H = 0.6766
-
-
-def concentration_dutton_maccio(m200, *, h=_LITTLE_H):
-    """Median NFW concentration c200 at redshift 0 from Dutton & Maccio (2014), Planck cosmology.
-
-    ``log10 c200 = 0.905 - 0.101 log10(M200 / (1e12 Msun/h))`` (their eq. 8 and Table 3, z = 0).
-
-    Parameters
-    ----------
-    m200 : float or array
-        Virial mass M200 (critical overdensity 200) in Msun.
-    h : float
-        Reduced Hubble constant.
-
-    Returns
-    -------
-    c200 : float or array
-
-    Examples
-    --------
-    >>> from dmprofile.simulate import concentration_dutton_maccio
-    >>> print(f"{concentration_dutton_maccio(1e9):.1f}")
-    16.8
-    """
-    return 10.0 ** (0.905 - 0.101 * np.log10(np.asarray(m200, dtype=float) * h / 1e12))
-
 
 def _loguniform(rng, lo, hi):
     return float(10.0 ** rng.uniform(math.log10(lo), math.log10(hi)))

@@ -10,7 +10,7 @@ from dmprofile.classical._likelihood import JeansLikelihood
 from dmprofile.classical._models import HALO_MODELS
 from dmprofile.classical._priors import parse_prior
 from dmprofile.profiles import Plummer, Zhao
-from dmprofile.simulate import concentration_dutton_maccio
+from dmprofile.profiles import concentration_dutton_maccio
 
 
 def _likelihood(halo="zhao_m200", anisotropy="isotropic", **overrides):

@@ -8,7 +8,7 @@ from astropy import units as u
 from astropy.tests.helper import assert_quantity_allclose
 
 from dmprofile.profiles import NFW, Plummer, Zhao
-from dmprofile.profiles._zhao import _zhao_mass_integral
+from dmprofile.profiles.kernels import zhao_mass_integral as _zhao_mass_integral
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
