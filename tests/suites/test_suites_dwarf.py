@@ -1,4 +1,4 @@
-"""Tests of the training-suite generator: determinism, resumption, format, command line."""
+"""Tests of the dwarf-galaxy suites: determinism, resumption, format, command line, old imports."""
 
 import filecmp
 import json
@@ -16,8 +16,8 @@ from astropy import units as u
 from dmprofile.cli import main
 from dmprofile.exceptions import DMProfileWarning
 from dmprofile.kinematics import phase_space_images
-from dmprofile.simulate import (DefaultDwarfPrior, InconsistentModelError, generate_dwarf_suite,
-                                read_suite)
+from dmprofile.simulate import DefaultDwarfPrior, InconsistentModelError
+from dmprofile.suites import DwarfRecipe, DwarfSuite, generate_dwarf_suite, read_suite
 
 SMALL = {"n_galaxies": 6, "projections": 2, "chunk_size": 2, "seed": 3, "progress": False}
 CHUNKS = [f"chunk_{i:05d}.fits" for i in range(3)]
@@ -248,17 +248,17 @@ def test_sigkill_and_resume(tmp_path):
     killed = tmp_path / "killed"
     cmd = [sys.executable, "-m", "dmprofile", "simulate", "dwarfs", *params, "--workers", "1",
            "--no-progress", "--out", str(killed)]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while not (killed / "chunk_00000.fits").exists():
-        if proc.poll() is not None:
-            pytest.fail(f"the command ended early: {proc.stderr.read().decode()}")
-        if time.monotonic() > deadline:
-            proc.kill()
-            pytest.fail("no chunk after 120 s")
-        time.sleep(0.005)
-    os.kill(proc.pid, signal.SIGKILL)
-    proc.wait()
+    with subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE) as proc:
+        deadline = time.monotonic() + 120
+        while not (killed / "chunk_00000.fits").exists():
+            if proc.poll() is not None:
+                pytest.fail(f"the command ended early: {proc.stderr.read().decode()}")
+            if time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail("no chunk after 120 s")
+            time.sleep(0.005)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
     assert proc.returncode == -signal.SIGKILL
     finished = sorted(p.name for p in killed.glob("chunk_*.fits"))
     assert 1 <= len(finished) < 6  # really interrupted mid-way
@@ -275,3 +275,29 @@ def test_sigkill_and_resume(tmp_path):
     names = [f"chunk_{i:05d}.fits" for i in range(6)]
     assert same_files(clean, killed, names)
     assert_same_suite(read_suite(clean), read_suite(killed))
+
+
+def test_dwarf_recipe_and_reader(reference):
+    """read_suite finds the dwarf recipe from the manifest, or takes it explicitly."""
+    suite = read_suite(reference, recipe=DwarfRecipe)
+    assert isinstance(suite, DwarfSuite) and len(suite) == 12
+    assert suite.arrays["IMAGES"] is suite.images and suite.tables["TRUTH"] is suite.truth
+    recipe = DwarfRecipe(projections=2, bins=64)
+    assert recipe.manifest_fields()["prior"] == suite.manifest["prior"]
+    with pytest.raises(ValueError, match="'projections' must be an integer >= 1"):
+        DwarfRecipe(projections=0)
+    with pytest.raises(ValueError, match="'bins' must be an integer >= 2"):
+        DwarfRecipe(bins=1)
+
+
+@pytest.mark.parametrize("name", ["DwarfSuite", "generate_dwarf_suite", "read_suite"])
+def test_old_simulate_imports_are_deprecated(name):
+    import dmprofile.simulate
+    import dmprofile.suites
+
+    with pytest.warns(DeprecationWarning, match="import it from dmprofile.suites"):
+        old = getattr(dmprofile.simulate, name)
+    assert old is getattr(dmprofile.suites, name)
+    assert name not in dmprofile.simulate.__all__
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        dmprofile.simulate.nothing  # noqa: B018
