@@ -7,47 +7,17 @@ import pytest
 
 pytest.importorskip("keras")
 
-from dmprofile.nets import _training, load_model, split_by_galaxy, train_slope  # noqa: E402
+from dmprofile.nets import (_modeldir, _slope_task, augment_images, load_model,  # noqa: E402
+                            train_slope)
 
 from nets_toys import TINY, TRAIN_KWARGS  # noqa: E402
-
-
-class TestSplitByGalaxy:
-    ids = np.repeat(np.arange(100, 150), 4)  # 50 galaxies, 4 projections each
-
-    @pytest.mark.parametrize(("val", "test"), [(0.1, 0.1), (0.2, 0.3), (0.0, 0.25), (0.01, 0.01)])
-    def test_disjoint_and_complete(self, val, test):
-        split = split_by_galaxy(self.ids, val_fraction=val, test_fraction=test, seed=3)
-        sets = [set(split[k].tolist()) for k in ("train", "validation", "test")]
-        assert sum(len(s) for s in sets) == 50
-        assert set.union(*sets) == set(self.ids.tolist())
-        assert not (sets[0] & sets[1] or sets[0] & sets[2] or sets[1] & sets[2])
-        assert len(sets[2]) == max(1, round(test * 50))
-        assert len(sets[1]) == (max(1, round(val * 50)) if val else 0)
-
-    def test_deterministic_from_seed(self):
-        a = split_by_galaxy(self.ids, seed=1)
-        b = split_by_galaxy(self.ids[::-1], seed=1)  # row order does not matter
-        c = split_by_galaxy(self.ids, seed=2)
-        for key in a:
-            np.testing.assert_array_equal(a[key], b[key])
-        assert not np.array_equal(a["test"], c["test"])
-
-    @pytest.mark.parametrize(("val", "test", "match"), [
-        (1.0, 0.1, r"val_fraction must be in \[0, 1\)"),
-        (0.1, -0.1, r"test_fraction must be in \[0, 1\)"),
-        (0.5, 0.49, "at least one training galaxy"),
-    ])
-    def test_bad_fractions(self, val, test, match):
-        with pytest.raises(ValueError, match=match):
-            split_by_galaxy(np.arange(3), val_fraction=val, test_fraction=test)
 
 
 def test_augmentation_is_a_symmetry_of_each_image():
     rng = np.random.default_rng(0)
     base = rng.random((1, 2, 8, 8)).astype(np.float32)
     batch = np.repeat(base, 400, axis=0)
-    out = _training.augment_images(batch, np.random.default_rng(1))
+    out = augment_images(batch, np.random.default_rng(1))
     np.testing.assert_array_equal(batch, np.repeat(base, 400, axis=0))  # input untouched
     np.testing.assert_allclose(out.sum(axis=(2, 3)), batch.sum(axis=(2, 3)), rtol=1e-6)
     # image 0: exactly the 8 symmetries of the square of the original
@@ -97,14 +67,14 @@ def test_training_writes_model_card_split_and_checkpoint(trained_model_dir, toy_
 def test_resume_after_interruption_reaches_the_same_weights(trained_model_dir, toy_suite,
                                                             tmp_path, monkeypatch, capsys):
     out = tmp_path / "interrupted"
-    original = _training._write_state
+    original = _modeldir.write_state
 
     def interrupt_after_first_epoch(ckpt_dir, state):
         original(ckpt_dir, state)
         if state["epoch"] == 1:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(_training, "_write_state", interrupt_after_first_epoch)
+    monkeypatch.setattr(_modeldir, "write_state", interrupt_after_first_epoch)
     with pytest.raises(KeyboardInterrupt):
         train_slope(toy_suite, out, **TRAIN_KWARGS)
     monkeypatch.undo()
@@ -159,24 +129,24 @@ def test_learning_rate_halves_on_plateau_and_survives_resume(toy_suite, tmp_path
         calls["n"] += 1
         return np.full(np.shape(labels), float(calls["n"]))
 
-    monkeypatch.setattr(_training, "mixture_nll_numpy", worsening_nll)
+    monkeypatch.setattr(_slope_task, "mixture_nll_numpy", worsening_nll)
     kwargs = {**TRAIN_KWARGS, "epochs": 3, "patience": 10, "learning_rate": 1e-3,
               "lr_patience": 1, "lr_factor": 0.5}
     out = tmp_path / "plateau"
-    original = _training._write_state
+    original = _modeldir.write_state
 
     def interrupt_after_second_epoch(ckpt_dir, state):
         original(ckpt_dir, state)
         if state["epoch"] == 2:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(_training, "_write_state", interrupt_after_second_epoch)
+    monkeypatch.setattr(_modeldir, "write_state", interrupt_after_second_epoch)
     with pytest.raises(KeyboardInterrupt):
         train_slope(toy_suite, out, **kwargs)
     state = json.loads((out / "checkpoints" / "state.json").read_text())
     # epoch 1 sets the best NLL, epoch 2 is the first without improvement
     assert state["learning_rate"] == pytest.approx(5e-4)
-    monkeypatch.setattr(_training, "_write_state", original)
+    monkeypatch.setattr(_modeldir, "write_state", original)
     model = train_slope(toy_suite, out, **kwargs)
     rates = [h["learning_rate"] for h in model.card["training"]["history"]]
     # the rate each epoch ran with: the resumed epoch 3 uses the rate reduced after epoch 2
