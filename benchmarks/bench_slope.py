@@ -115,7 +115,7 @@ def _check_held_out(suite, slope_model):
 # --------------------------------------------------------------------------- accuracy
 def run_accuracy(suite, slope_model, args, out_dir):
     """Evaluate on the held-out rows (as `dmprofile.nets.evaluate_slope`, with fixed bins)."""
-    from dmprofile._evaluate import evaluate_posteriors
+    from dmprofile.results import evaluate_posteriors
     from dmprofile.nets._evaluation import select_rows
 
     split, why = _check_held_out(suite, slope_model)
@@ -356,7 +356,7 @@ def main(argv=None):
 
     _set_threads(args.threads)
     from dmprofile.nets._io import get_model
-    from dmprofile.simulate import read_suite
+    from dmprofile.suites import read_suite
 
     out_dir = Path(args.out_dir or tempfile.mkdtemp(prefix="bench_slope_"))
     suite = read_suite(args.suite)

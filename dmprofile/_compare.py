@@ -3,28 +3,23 @@
 Observers trust spherical Jeans modelling and will believe the network only next to it.
 `compare` runs `dmprofile.infer_slope` (the mixture-density network) and
 `dmprofile.classical.jeans_analysis` (emcee) on the same star catalogue with the same galaxy
-parameters and returns a `Comparison`: both `~dmprofile.results.SlopePosterior` objects, the raw
-results, a summary table (mode, 68% highest-density interval, width, mean, std, wall time) and a
-figure with both posteriors overlaid.
+parameters and returns a `~dmprofile.results.Comparison`: both
+`~dmprofile.results.SlopePosterior` objects, the raw results, a summary table (mode, 68%
+highest-density interval, width, mean, std, wall time) and a figure with both posteriors overlaid.
 """
 
 import time
-import types
 
 import numpy as np
-from astropy import units as u
-from astropy.table import QTable
 
-from ._utils import require
 from ._version import __version__
+from .results import Comparison
 
 __all__ = ["compare", "Comparison", "METHODS"]
 
 #: The methods `compare` knows, in display order.
 METHODS = ("network", "jeans")
 
-_LABELS = {"network": "network (MDCNN)", "jeans": "Jeans (emcee)"}
-_COLORS = {"network": "C0", "jeans": "C3"}
 #: Galaxy parameters shared by both methods.
 _GALAXY_KEYS = ("center", "distance", "ellipticity", "position_angle", "r_half", "v_sys",
                 "member_threshold")
@@ -92,7 +87,7 @@ def compare(table, *, methods=METHODS, model="default", seed=None, jeans_kwargs=
 
     Returns
     -------
-    `Comparison`
+    `~dmprofile.results.Comparison`
 
     Raises
     ------
@@ -159,130 +154,3 @@ def compare(table, *, methods=METHODS, model="default", seed=None, jeans_kwargs=
         meta[f"{method}_seed"] = kwargs["seed"]
         results[method], posteriors[method] = result, posterior
     return Comparison(posteriors, results, wall, meta)
-
-
-class Comparison:
-    """The slope posteriors of one galaxy from several methods, returned by `compare`.
-
-    Attributes
-    ----------
-    methods : tuple of str
-        The methods run, in order.
-    posteriors : mapping
-        ``{method: SlopePosterior}`` (read-only).
-    results : mapping
-        ``{method: raw result}``: the `~dmprofile.results.SlopePosterior` of
-        `dmprofile.infer_slope` for ``"network"``, the `~dmprofile.classical.JeansResult` for
-        ``"jeans"`` (read-only).
-    wall_times : mapping
-        ``{method: seconds}`` (read-only).
-    meta : dict
-        Provenance: dmprofile version, seeds (top-level and per method), galaxy parameters given,
-        model load time.
-    """
-
-    def __init__(self, posteriors, results, wall_times, meta):
-        self._posteriors = types.MappingProxyType(dict(posteriors))
-        self._results = types.MappingProxyType(dict(results))
-        self._wall = types.MappingProxyType({k: float(v) for k, v in wall_times.items()})
-        self._meta = dict(meta)
-
-    methods = property(lambda self: tuple(self._posteriors))
-    posteriors = property(lambda self: self._posteriors,
-                          doc="``{method: SlopePosterior}`` (read-only mapping).")
-    results = property(lambda self: self._results,
-                       doc="``{method: raw result}`` (read-only mapping).")
-    wall_times = property(lambda self: self._wall,
-                          doc="``{method: wall time in seconds}`` (read-only mapping).")
-
-    @property
-    def meta(self):
-        """dict: provenance (a copy)."""
-        return dict(self._meta)
-
-    def __getitem__(self, method):
-        return self._posteriors[method]
-
-    def to_table(self, level=0.68):
-        """One row per method: mode, ``level`` highest-density interval, mean, std, wall time.
-
-        Parameters
-        ----------
-        level : float
-            Probability held by the interval (default 0.68, as in Table 1 of
-            Expósito-Márquez et al. 2022).
-
-        Returns
-        -------
-        `~astropy.table.QTable`
-            Columns ``method``, ``mode``, ``low``, ``high`` (interval bounds), ``plus``
-            (``high - mode``), ``minus`` (``mode - low``), ``width`` (``high - low``), ``mean``,
-            ``std``, ``secondary_mode`` (NaN when unimodal), ``n_stars`` and ``wall_time`` [s].
-            ``meta`` holds the provenance and ``level``.
-        """
-        rows = []
-        for method, post in self._posteriors.items():
-            hdi = post.interval(level)
-            second = post.secondary_mode
-            rows.append((method, post.mode, hdi.low, hdi.high, hdi.plus, hdi.minus,
-                         hdi.high - hdi.low, post.mean, post.std,
-                         np.nan if second is None else second,
-                         int(post.meta.get("n_stars", -1)), self._wall[method]))
-        names = ("method", "mode", "low", "high", "plus", "minus", "width", "mean", "std",
-                 "secondary_mode", "n_stars", "wall_time")
-        columns = list(zip(*rows)) if rows else [[] for _ in names]
-        table = QTable(columns, names=names, meta={**self._meta, "level": float(level)})
-        table["wall_time"] = u.Quantity(np.asarray(table["wall_time"], dtype=float), u.s)
-        for name in names[1:10]:
-            table[name].info.format = ".3f"
-        table["wall_time"].info.format = ".2f"
-        return table
-
-    def summary(self, level=0.68, digits=2):
-        """One line per method: its posterior summary and wall time."""
-        width = max(len(m) for m in self._posteriors)
-        return "\n".join(f"{m:<{width}}  {p.summary(level, digits)}; {self._wall[m]:.2f} s"
-                         for m, p in self._posteriors.items())
-
-    def __repr__(self):
-        n = {int(p.meta.get("n_stars", -1)) for p in self._posteriors.values()}
-        stars = f" on {n.pop()} stars" if len(n) == 1 else ""
-        galaxy = self._meta.get("galaxy")
-        head = f"Comparison of {len(self._posteriors)} method(s)"
-        head += f" for {galaxy}" if galaxy else ""
-        lines = self.summary().splitlines()
-        return f"<{head}{stars}:\n  " + "\n  ".join(lines) + ">"
-
-    def plot(self, ax=None, *, level=0.68, legend=True):
-        """Overlay the posteriors: the network with its epistemic band, each with its HDI.
-
-        Parameters
-        ----------
-        ax : `matplotlib.axes.Axes`, optional
-            Axes to draw on (default: the current axes).
-        level : float
-            Level of the shaded highest-density intervals.
-        legend : bool
-            Draw a legend (one entry per method, plus the network's epistemic band).
-
-        Returns
-        -------
-        `matplotlib.axes.Axes`
-        """
-        if ax is None:
-            ax = require("matplotlib.pyplot", "plot").gca()
-        top = 0.0
-        for method, post in self._posteriors.items():
-            post.plot(ax=ax, level=level, label=_LABELS[method], color=_COLORS[method],
-                      legend=False)
-            upper = post.pdf if post.pdf_std is None else post.pdf + post.pdf_std
-            top = max(top, float(np.max(upper)))
-        ax.set_ylim(0, 1.05 * top)  # each SlopePosterior.plot fixes the limits to its own pdf
-        if legend:
-            keep = {_LABELS[m] for m in self._posteriors}
-            keep.add(f"{_LABELS['network']} epistemic band")
-            handles, labels = ax.get_legend_handles_labels()
-            pairs = [(h, lab) for h, lab in zip(handles, labels) if lab in keep]
-            if pairs:
-                ax.legend(*zip(*pairs), fontsize="small", frameon=False)
-        return ax

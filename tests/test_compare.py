@@ -14,11 +14,11 @@ pytest.importorskip("emcee")
 
 import dmprofile  # noqa: E402
 from dmprofile import DMProfileWarning  # noqa: E402
-from dmprofile._compare import Comparison, compare  # noqa: E402
+from dmprofile._compare import compare  # noqa: E402
 from dmprofile._infer import infer_slope  # noqa: E402
 from dmprofile.classical import JeansResult, jeans_analysis  # noqa: E402
 from dmprofile.cli import main  # noqa: E402
-from dmprofile.results import SlopePosterior  # noqa: E402
+from dmprofile.results import Comparison, SlopePosterior  # noqa: E402
 
 BINS = 16
 #: Small, fast Jeans settings: NFW halo, isotropic orbits, Plummer tracer with the given r_half.

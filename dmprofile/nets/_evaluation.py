@@ -15,7 +15,7 @@ def select_rows(suite, slope_model, *, split="auto"):
 
     Parameters
     ----------
-    suite : `~dmprofile.simulate.DwarfSuite`
+    suite : `~dmprofile.suites.DwarfSuite`
         The suite (``.truth`` with ``galaxy_id``, ``.checksum``).
     slope_model : `~dmprofile.nets.SlopeModel`
     split : {"auto", "test", "all"}
@@ -61,14 +61,14 @@ def evaluate_slope(suite, model, *, out_dir=None, n_passes=100, seed=0, split="a
 
     Parameters
     ----------
-    suite : str, `~pathlib.Path` or `~dmprofile.simulate.DwarfSuite`
+    suite : str, `~pathlib.Path` or `~dmprofile.suites.DwarfSuite`
         A suite directory (or suite): the model's training suite, whose held-out test galaxies
         are then used, or a separate test suite, used whole (see `select_rows`).
     model : str, `~pathlib.Path` or `~dmprofile.nets.SlopeModel`
         ``"default"``, a model directory or a loaded model.
     out_dir : str or `~pathlib.Path`, optional
         Where to write the JSON and markdown reports and the figures
-        (`dmprofile._evaluate.evaluate_posteriors`).
+        (`dmprofile.results.evaluate_posteriors`).
     n_passes : int
         Monte-Carlo dropout passes per galaxy.
     seed : int
@@ -80,9 +80,9 @@ def evaluate_slope(suite, model, *, out_dir=None, n_passes=100, seed=0, split="a
 
     Returns
     -------
-    `~dmprofile._evaluate.SlopeEvaluation`
+    `~dmprofile.results.SlopeEvaluation`
     """
-    from .._evaluate import evaluate_posteriors
+    from ..results import evaluate_posteriors
     from ._training import TARGET, _open_suite
 
     slope_model = get_model(model)

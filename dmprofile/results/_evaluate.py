@@ -10,8 +10,8 @@ import math
 import numpy as np
 from astropy.table import QTable
 
+from .._utils import atomic_path, atomic_write_text, require
 from ._gridpdf import LEVELS, _summaries
-from ._utils import atomic_path, atomic_write_text, require
 
 __all__ = ["evaluate_posteriors", "SlopeEvaluation"]
 

@@ -1,5 +1,5 @@
-"""Batched numerical kernels for gridded 1-D posteriors (shared by `dmprofile.results` and
-`dmprofile._evaluate`).
+"""Batched numerical kernels for gridded 1-D posteriors (shared by `SlopePosterior` and
+`evaluate_posteriors`).
 
 Everything here is vectorised numpy over a batch of posteriors sharing one grid: ``pdfs`` has shape
 ``(n, G)``.  Each pdf is treated as *piecewise linear* between the grid nodes, so that its CDF is

@@ -1,11 +1,10 @@
-"""Result types shared by the neural and the classical methods.
+"""`SlopePosterior` and `HDInterval`: the posterior of the inner dark-matter slope.
 
 `SlopePosterior` is the posterior of the dark-matter log-slope ``gamma_150 = d ln rho / d ln r``
 at 150 pc, tabulated on a grid.  `dmprofile.infer_slope` (the mixture-density network with
 Monte-Carlo dropout) builds it with `SlopePosterior.from_mixture`; the Jeans analysis of
 `dmprofile.classical` builds it from MCMC samples with `SlopePosterior.from_samples`, so that one
 galaxy can be analysed both ways and the two posteriors compared side by side.
-`evaluate_posteriors` scores a set of such posteriors against known true slopes.
 """
 
 import json
@@ -16,14 +15,14 @@ import numpy as np
 from astropy import units as u
 from astropy.table import QTable
 
+from .._utils import atomic_path, require
+from .._version import __version__
+from ..exceptions import DMProfileWarning
 from . import _gridpdf as _gp
-from ._evaluate import SlopeEvaluation, evaluate_posteriors
-from ._utils import atomic_path, require
-from ._version import __version__
-from .exceptions import DMProfileWarning
 
-__all__ = ["SlopePosterior", "HDInterval", "default_grid", "evaluate_posteriors", "SlopeEvaluation"]
+__all__ = ["SlopePosterior", "HDInterval", "default_grid", "XLABEL"]
 
+#: Axis label of gamma_150 in plots.
 XLABEL = r"$\mathrm{d}\ln\rho\,/\,\mathrm{d}\ln r$ at 150 pc"
 
 

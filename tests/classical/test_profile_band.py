@@ -54,3 +54,40 @@ def test_errors():
     with pytest.raises(ValueError, match="increasing"):
         DensityProfileBand(R[::-1], np.ones((3, 20)) * u.Msun / u.kpc**3,
                            np.ones((3, 20)) * u.Msun)
+
+
+def test_built_on_mass_profiles():
+    from dmprofile.results import MassProfile
+
+    rng = np.random.default_rng(1)
+    rho = rng.lognormal(0.0, 0.3, (500, R.size)) * 1e8 * u.Msun / u.kpc**3
+    mass = rng.lognormal(0.0, 0.3, (500, R.size)) * 1e6 * u.Msun
+    band = DensityProfileBand.from_samples(R, rho, mass, meta={"method": "test"})
+    dens, enc = band.density_profile, band.mass_profile
+    assert isinstance(dens, MassProfile) and isinstance(enc, MassProfile)
+    assert (dens.quantity, enc.quantity) == ("density", "enclosed_mass")
+    assert dens.levels == (0.68, 0.95) and enc.samples.shape == (500, R.size)
+    # the 16/50/84th percentiles are numpy's, exactly
+    np.testing.assert_array_equal(band.density.value,
+                                  np.percentile(rho.value, (16, 50, 84), axis=0))
+    np.testing.assert_array_equal(band.mass.value, np.percentile(mass.value, (16, 50, 84), axis=0))
+    np.testing.assert_allclose(band.mass_at(R[3]).value, band.mass.value[:, 3], rtol=1e-13)
+    assert dens.meta["method"] == "test" and dens.meta["n_samples"] == 500
+    # a band built from percentiles holds the 68% band only
+    again = DensityProfileBand(band.r, band.density, band.mass, meta=band.meta)
+    assert again.mass_profile.levels == (0.68,) and again.mass_profile.samples is None
+    assert again.to_table().pformat() == band.to_table().pformat()
+
+
+def test_overlay_with_another_mass_profile():
+    pytest.importorskip("matplotlib")
+    from matplotlib.figure import Figure
+
+    from dmprofile.results import MassProfile
+
+    band = _band()
+    ax = Figure().subplots()
+    band.mass_profile.plot(ax, label="Jeans")
+    other = MassProfile(R[2:], band.mass[1, 2:].to(u.Msun * 1e6) * 1.1, quantity="enclosed_mass")
+    other.plot(ax, label="network")
+    np.testing.assert_allclose(ax.lines[1].get_ydata(), 1.1 * band.mass.value[1, 2:])

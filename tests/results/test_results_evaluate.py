@@ -1,4 +1,4 @@
-"""Tests of dmprofile._evaluate and dmprofile._gridpdf (posterior summaries, evaluation)."""
+"""Tests of dmprofile.results.evaluate_posteriors and its gridded-posterior kernels."""
 
 import json
 
@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from dmprofile import _gridpdf as gp
-from dmprofile._evaluate import SlopeEvaluation, evaluate_posteriors
-from dmprofile.results import SlopePosterior, default_grid
+from dmprofile.results import SlopeEvaluation, SlopePosterior, default_grid, evaluate_posteriors
+from dmprofile.results import _gridpdf as gp
 
 GRID = default_grid()
 N = 1500

@@ -1,4 +1,4 @@
-"""Tests of dmprofile.results.SlopePosterior."""
+"""Tests of dmprofile.results.SlopePosterior and HDInterval."""
 
 import sys
 
@@ -292,10 +292,14 @@ def test_plot_artists():
     assert ax2.get_legend().get_texts()[0].get_text() == "jeans"
 
 
-def test_no_tensorflow_imported():
+def test_import_is_light():
     import subprocess
 
-    code = ("import sys, dmprofile.results, dmprofile._evaluate; "
+    code = ("import sys, dmprofile.results; "
             "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules; "
-            "assert 'matplotlib' not in sys.modules")
+            "assert 'matplotlib' not in sys.modules; "
+            "higher = [m for m in sys.modules if m.split('.')[:2] in ("
+            "['dmprofile', 'nets'], ['dmprofile', 'classical'], ['dmprofile', 'simulate'], "
+            "['dmprofile', 'kinematics'], ['dmprofile', 'suites'], ['dmprofile', 'observe'])]; "
+            "assert not higher, higher")
     subprocess.run([sys.executable, "-c", code], check=True)
