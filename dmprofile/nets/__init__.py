@@ -18,7 +18,7 @@ import importlib
 __all__ = ["build_mdcnn", "mixture_nll", "MCDropout", "MixtureHead", "SelectChannel",
            "train_slope", "split_by_galaxy", "augment_images", "evaluate_slope", "load_model",
            "SlopeModel", "MixturePasses", "Trainer", "TrainingConfig", "fit", "Task", "SlopeTask",
-           "load_model_files", "ModelFiles"]
+           "load_model_files", "ModelFiles", "get_model"]
 
 _LOCATIONS = {
     "build_mdcnn": "_architectures",
@@ -40,6 +40,7 @@ _LOCATIONS = {
     "SlopeTask": "_slope_task",
     "load_model_files": "_io",
     "ModelFiles": "_io",
+    "get_model": "_io",
 }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load_model", "SlopeModel", "MixturePasses", "ModelFiles", "load_model_files",
+__all__ = ["load_model", "get_model", "SlopeModel", "MixturePasses", "ModelFiles", "load_model_files",
            "CARD_FORMAT", "CARD_VERSION", "MODEL_FILE", "CARD_FILE", "SPLIT_FILE"]
 
 CARD_FORMAT = "dmprofile-slope-model"
@@ -213,7 +213,19 @@ def _load_cached(directory, stamp):  # noqa: ARG001 - the file stamps invalidate
 
 
 def get_model(model):
-    """Return a `SlopeModel` for ``model`` (instance, "default" or path), caching loaded files."""
+    """Return a `SlopeModel` for ``model``, caching loaded files.
+
+    Parameters
+    ----------
+    model : str, `~pathlib.Path` or `SlopeModel`
+        ``"default"``, a model directory, or a loaded model (returned as it is).
+
+    Returns
+    -------
+    `SlopeModel`
+        A loaded model; the same directory is loaded once (and its prediction graph traced
+        once) as long as its files do not change.
+    """
     if isinstance(model, SlopeModel):
         return model
     directory, name = _resolve(model)
