@@ -14,8 +14,9 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load_model", "get_model", "SlopeModel", "MixturePasses", "ModelFiles", "load_model_files",
-           "CARD_FORMAT", "CARD_VERSION", "MODEL_FILE", "CARD_FILE", "SPLIT_FILE"]
+__all__ = ["load_model", "get_model", "SlopeModel", "MixturePasses", "ModelFiles",
+           "load_model_files", "CARD_FORMAT", "CARD_VERSION", "MODEL_FILE", "CARD_FILE",
+           "SPLIT_FILE"]
 
 CARD_FORMAT = "dmprofile-slope-model"
 CARD_VERSION = 1
