@@ -28,7 +28,7 @@ def chunk_name(index):
 
 
 def galaxy_range(index, manifest):
-    """The galaxy ids of chunk ``index``."""
+    """Return the galaxy ids of chunk ``index``."""
     size = manifest["chunk_size"]
     return list(range(index * size, min((index + 1) * size, manifest["n_galaxies"])))
 
@@ -47,7 +47,7 @@ def compute_chunk(spec):
         outputs.append(data)
     arrays = {name: np.asarray(np.concatenate([d.arrays[name] for d in outputs]), dtype=s.dtype)
               for name, s in layout.arrays.items()}
-    tables = {name: recipe.pack_table(name, [row for d in outputs for row in d.tables.get(name, [])])
+    tables = {name: recipe.pack_table(name, [r for d in outputs for r in d.tables.get(name, [])])
               for name in layout.tables}
     if "galaxy_id" not in tables[layout.truth].colnames:
         msg = f"recipe {recipe.kind}: the truth table {layout.truth} needs a 'galaxy_id' column"

@@ -20,7 +20,7 @@ _TRUTH_FIRST = ("galaxy_id", "projection", "sample_seed", "observe_seed")
 
 
 def _flatten(meta):
-    """The observation meta as flat scalar columns (``los`` -> ``los_x``, ``los_y``, ``los_z``)."""
+    """Flatten the observation meta into scalar columns (``los`` -> ``los_x``, ``los_y``, ...)."""
     out = {}
     for key, value in meta.items():
         if key in _DROP_META:
@@ -48,6 +48,21 @@ def _empty_rejected():
 class DwarfSuite(Suite):
     """A dwarf-galaxy training suite read from disk by `read_suite`.
 
+    Parameters
+    ----------
+    directory : str or `~pathlib.Path`
+        The suite directory.
+    manifest : dict
+        The content of ``manifest.json``.
+    images : `numpy.ndarray`
+        The images of all rows (made read-only).
+    truth : `~astropy.table.Table`
+        The truth table.
+    rejected : `~astropy.table.Table`
+        The rejected prior draws.
+    checksum : str
+        SHA-256 (hex) of the chunk files, in order.
+
     Attributes
     ----------
     images : `numpy.ndarray`, float32, shape (N, 2, bins, bins)
@@ -74,7 +89,25 @@ class DwarfSuite(Suite):
 
     @classmethod
     def from_chunks(cls, directory, manifest, arrays, tables, checksum):
-        """Build the suite from what the engine read (see `Suite.from_chunks`)."""
+        """Build the suite from what the engine read.
+
+        Parameters
+        ----------
+        directory : `~pathlib.Path`
+            The suite directory.
+        manifest : dict
+            The manifest.
+        arrays : dict of str to `numpy.ndarray`
+            ``IMAGES``.
+        tables : dict of str to `~astropy.table.Table`
+            ``TRUTH`` and ``REJECTED``.
+        checksum : str
+            SHA-256 (hex) of the chunk files.
+
+        Returns
+        -------
+        `DwarfSuite`
+        """
         return cls(directory, manifest, arrays["IMAGES"], tables["TRUTH"], tables["REJECTED"],
                    checksum)
 
@@ -99,16 +132,31 @@ class DwarfSuite(Suite):
         return row, params
 
     def galaxy(self, i):
-        """The `~dmprofile.simulate.DwarfGalaxy` of row ``i``, rebuilt from its prior draw."""
+        """Rebuild the galaxy of row ``i`` from its prior draw.
+
+        Parameters
+        ----------
+        i : int
+            The row.
+
+        Returns
+        -------
+        `~dmprofile.simulate.DwarfGalaxy`
+        """
         _, params = self._params(i)
         return self.prior.build(params)[0]
 
     def mock(self, i):
         """Regenerate the star catalogue of row ``i`` exactly as it was when the suite was made.
 
+        Parameters
+        ----------
+        i : int
+            The row.
+
         Returns
         -------
-        table : `~astropy.table.QTable`
+        `~astropy.table.QTable`
             The output of `dmprofile.observe.observe` whose images are ``images[i]``.
         """
         from dmprofile.observe import observe
@@ -178,7 +226,13 @@ class DwarfRecipe(SuiteRecipe):
         object.__setattr__(self, "prior", prior)
 
     def manifest_fields(self):
-        """Projections, image size, redraw limit, prior and the seeding scheme."""
+        """Return the projections, image size, redraw limit, prior and seeding scheme.
+
+        Returns
+        -------
+        dict
+            The manifest entries of the recipe.
+        """
         return {
             "projections": self.projections,
             "bins": self.bins,
@@ -191,7 +245,17 @@ class DwarfRecipe(SuiteRecipe):
 
     @classmethod
     def layout(cls, manifest):
-        """Phase-space images (2, bins, bins), the truth and the rejected draws."""
+        """Return the layout: phase-space images (2, bins, bins), truth, rejected draws.
+
+        Parameters
+        ----------
+        manifest : dict
+            The manifest (``projections`` and ``bins`` are used).
+
+        Returns
+        -------
+        `~dmprofile.suites.ChunkLayout`
+        """
         bins = manifest["bins"]
         return ChunkLayout(arrays={"IMAGES": ArraySpec((2, bins, bins), "float32")},
                            tables=("TRUTH", "REJECTED"), rows_per_galaxy=manifest["projections"])
@@ -213,7 +277,20 @@ class DwarfRecipe(SuiteRecipe):
         raise RuntimeError(msg)
 
     def simulate(self, galaxy_id, streams):
-        """Draw (with redraws), sample and observe one galaxy (see the class description)."""
+        """Draw (with redraws), sample and observe one galaxy (see the class description).
+
+        Parameters
+        ----------
+        galaxy_id : int
+            The galaxy.
+        streams : `~dmprofile.suites.GalaxyStreams`
+            Its random streams.
+
+        Returns
+        -------
+        `~dmprofile.suites.GalaxyData`
+            ``IMAGES`` of the projections and the ``TRUTH`` and ``REJECTED`` rows.
+        """
         from dmprofile.kinematics import phase_space_images
         from dmprofile.observe import observe
 
@@ -237,7 +314,19 @@ class DwarfRecipe(SuiteRecipe):
                           tables={"TRUTH": rows, "REJECTED": rejected})
 
     def pack_table(self, name, rows):
-        """The truth table (fixed leading columns) or the rejected draws of one chunk."""
+        """Build the truth table (fixed leading columns) or the rejected draws of one chunk.
+
+        Parameters
+        ----------
+        name : str
+            ``"TRUTH"`` or ``"REJECTED"``.
+        rows : list of dict
+            The rows.
+
+        Returns
+        -------
+        `~astropy.table.Table`
+        """
         if name == "REJECTED" and not rows:
             return _empty_rejected()
         table = rows_to_table(rows, fixed=_TRUTH_FIRST if name == "TRUTH" else None)
@@ -247,7 +336,20 @@ class DwarfRecipe(SuiteRecipe):
         return table
 
     def header_cards(self, arrays, tables):
-        """Projections, rows and rejected draws of the chunk."""
+        """Return the header cards: projections, rows and rejected draws of the chunk.
+
+        Parameters
+        ----------
+        arrays : dict of str to `numpy.ndarray`
+            The arrays of the chunk.
+        tables : dict of str to `~astropy.table.Table`
+            The tables of the chunk.
+
+        Returns
+        -------
+        list of tuple
+            ``(keyword, value, comment)``.
+        """
         return [("NPROJ", self.projections, "projections per galaxy"),
                 ("NROWS", len(tables["TRUTH"]), "rows (projected mocks)"),
                 ("NREJECT", len(tables["REJECTED"]), "rejected prior draws")]
@@ -301,7 +403,7 @@ def generate_dwarf_suite(out, *, n_galaxies, projections=5, seed=0, workers=None
 
     Returns
     -------
-    path : `~pathlib.Path`
+    `~pathlib.Path`
         The suite directory; read it with `read_suite`.
 
     Examples

@@ -1,4 +1,4 @@
-"""The suite engine: resumable, chunked, parallel generation of any galaxy kind, and reading back."""
+"""The suite engine: resumable, chunked, parallel generation of any galaxy kind; reading back."""
 
 import json
 import math
@@ -163,8 +163,19 @@ def generate_suite(out, recipe, *, n_galaxies, seed=0, workers=None, chunk_size=
 
     Returns
     -------
-    path : `~pathlib.Path`
+    `~pathlib.Path`
         The suite directory; read it with `read_suite`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from dmprofile.suites import DwarfRecipe, generate_suite, read_suite
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = generate_suite(tmp, DwarfRecipe(projections=1, bins=16), n_galaxies=3,
+    ...                           seed=2, workers=1, progress=False)
+    ...     suite = read_suite(path)
+    >>> type(suite).__name__, suite.images.shape, suite.manifest["chunks"]
+    ('DwarfSuite', (3, 2, 16, 16), ['chunk_00000.fits'])
     """
     _check_recipe(recipe)
     n_galaxies = positive_int(n_galaxies, "n_galaxies")
@@ -276,7 +287,7 @@ def read_suite(directory, *, recipe=None):
 
     Returns
     -------
-    suite : `Suite`
+    `Suite`
         An instance of the recipe's ``suite_class`` (`DwarfSuite` for dwarf suites).
 
     Raises

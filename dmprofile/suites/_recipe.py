@@ -1,4 +1,4 @@
-"""What the suite engine asks of a galaxy kind: the recipe, its chunk layout and its random streams."""
+"""What the suite engine asks of a galaxy kind: the recipe, its chunk layout, its random streams."""
 
 import importlib
 from dataclasses import dataclass, field
@@ -119,15 +119,47 @@ class GalaxyStreams:
         return f"GalaxyStreams(seed={self.seed}, galaxy_id={self.galaxy_id})"
 
     def seed_sequence(self, *key):
-        """`numpy.random.SeedSequence` of stream ``key`` (ints)."""
+        """Return the seed sequence of stream ``key``.
+
+        Parameters
+        ----------
+        *key : int
+            The stream, e.g. ``0`` or ``2, k``.
+
+        Returns
+        -------
+        `numpy.random.SeedSequence`
+            ``SeedSequence(seed, spawn_key=(galaxy_id, *key))``.
+        """
         return np.random.SeedSequence(self.seed, spawn_key=(self.galaxy_id, *key))
 
     def rng(self, *key):
-        """`numpy.random.Generator` of stream ``key``."""
+        """Return a random generator on stream ``key``.
+
+        Parameters
+        ----------
+        *key : int
+            The stream.
+
+        Returns
+        -------
+        `numpy.random.Generator`
+        """
         return np.random.default_rng(self.seed_sequence(*key))
 
     def int_seed(self, *key):
-        """A 63-bit integer seed drawn from stream ``key`` (to store in a truth table)."""
+        """Draw a 63-bit integer seed from stream ``key`` (to store in a truth table).
+
+        Parameters
+        ----------
+        *key : int
+            The stream.
+
+        Returns
+        -------
+        int
+            A seed in [0, 2**63).
+        """
         state = self.seed_sequence(*key).generate_state(1, np.uint64)[0]
         return int(state >> np.uint64(1))
 
@@ -168,34 +200,78 @@ class SuiteRecipe:
     generator = "generate_suite with the same recipe and arguments"
 
     def manifest_fields(self):
-        """JSON-friendly parameters of the recipe to record in the manifest (a dict)."""
+        """Return the parameters of the recipe to record in the manifest.
+
+        Returns
+        -------
+        dict
+            JSON-friendly values, keyed by names that the engine does not use.
+        """
         return {}
 
     @classmethod
     def layout(cls, manifest):
-        """The `ChunkLayout` of a suite with this ``manifest`` (a dict; used to read too)."""
-        raise NotImplementedError(f"{cls.__name__} must implement layout(manifest)")
+        """Return the layout of the chunk files of a suite (used to write and to read).
 
-    def simulate(self, galaxy_id, streams):
-        """Simulate galaxy ``galaxy_id`` using only ``streams`` (`GalaxyStreams`).
+        Parameters
+        ----------
+        manifest : dict
+            The manifest of the suite (engine keys and `manifest_fields`).
 
         Returns
         -------
-        data : `GalaxyData`
+        `ChunkLayout`
+        """
+        raise NotImplementedError(f"{cls.__name__} must implement layout(manifest)")
+
+    def simulate(self, galaxy_id, streams):
+        """Simulate one galaxy using only its random streams.
+
+        Parameters
+        ----------
+        galaxy_id : int
+            The galaxy.
+        streams : `GalaxyStreams`
+            Its random streams; use nothing else, so that any worker gets the same result.
+
+        Returns
+        -------
+        `GalaxyData`
+            Its arrays and table rows, as `layout` says.
         """
         raise NotImplementedError(f"{type(self).__name__} must implement simulate()")
 
     def pack_table(self, name, rows):
-        """Build table ``name`` of one chunk from its rows (default: `rows_to_table`)."""
-        return rows_to_table(rows)
-
-    def header_cards(self, arrays, tables):
-        """Extra ``(keyword, value, comment)`` cards for the primary header of a chunk.
+        """Build table ``name`` of one chunk from its rows.
 
         Parameters
         ----------
-        arrays, tables : dict
-            The arrays and `~astropy.table.Table` of the chunk, by HDU name.
+        name : str
+            The table (one of `ChunkLayout.tables`).
+        rows : list of dict
+            The rows of all galaxies of the chunk, in order.
+
+        Returns
+        -------
+        `~astropy.table.Table`
+            By default `rows_to_table` of the rows.
+        """
+        return rows_to_table(rows)
+
+    def header_cards(self, arrays, tables):
+        """Return extra cards for the primary header of a chunk.
+
+        Parameters
+        ----------
+        arrays : dict of str to `numpy.ndarray`
+            The arrays of the chunk, by HDU name.
+        tables : dict of str to `~astropy.table.Table`
+            The tables of the chunk, by HDU name.
+
+        Returns
+        -------
+        list of tuple
+            ``(keyword, value, comment)``; by default the number of rows, ``NROWS``.
         """
         truth = next(iter(tables.values()))
         return [("NROWS", len(truth), "rows")]
@@ -209,8 +285,18 @@ _BUILTIN = {"dmprofile-dwarf-suite": "dmprofile.suites._dwarf"}
 def register_recipe(recipe_class):
     """Register a `SuiteRecipe` subclass, so that `read_suite` recognises its format.
 
-    Usable as a class decorator; returns ``recipe_class``. A later registration of the same
-    format replaces the earlier one.
+    Usable as a class decorator. A later registration of the same format replaces the earlier
+    one.
+
+    Parameters
+    ----------
+    recipe_class : type
+        The `SuiteRecipe` subclass.
+
+    Returns
+    -------
+    type
+        ``recipe_class``.
     """
     if not (isinstance(recipe_class, type) and issubclass(recipe_class, SuiteRecipe)):
         msg = f"register_recipe needs a SuiteRecipe subclass, got {recipe_class!r}"
@@ -221,13 +307,14 @@ def register_recipe(recipe_class):
 
 
 def recipe_for_format(name):
-    """The registered recipe class of format ``name``; `ValueError` if there is none."""
+    """Return the registered recipe class of format ``name``; `ValueError` if there is none."""
     if name not in _RECIPES and name in _BUILTIN:
         importlib.import_module(_BUILTIN[name])
     try:
         return _RECIPES[name]
     except KeyError:
-        msg = (f"unknown suite format {name!r} (registered: {', '.join(sorted({*_RECIPES, *_BUILTIN}))}); "
+        known = ", ".join(sorted({*_RECIPES, *_BUILTIN}))
+        msg = (f"unknown suite format {name!r} (registered: {known}); "
                f"pass recipe= or register its recipe with register_recipe")
         raise ValueError(msg) from None
 

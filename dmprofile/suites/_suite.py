@@ -35,6 +35,21 @@ class Suite:
     truth : `~astropy.table.Table`
         The truth table: one row per suite row, with a ``galaxy_id`` column.
     checksum : str
+
+    Examples
+    --------
+    A dwarf suite, split into training, validation and test rows by galaxy:
+
+    >>> import tempfile
+    >>> from dmprofile.suites import generate_dwarf_suite, read_suite
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = generate_dwarf_suite(tmp, n_galaxies=4, projections=2, workers=1, bins=16,
+    ...                                 progress=False)
+    ...     suite = read_suite(path)
+    >>> list(suite.arrays), list(suite.tables), len(suite)
+    (['IMAGES'], ['TRUTH', 'REJECTED'], 8)
+    >>> [len(rows) for rows in suite.split((0.5, 0.25, 0.25), seed=0)]
+    [4, 2, 2]
     """
 
     def __init__(self, directory, manifest, arrays, tables, checksum):
@@ -49,9 +64,27 @@ class Suite:
 
     @classmethod
     def from_chunks(cls, directory, manifest, arrays, tables, checksum):
-        """Build the suite from what the engine read (the arguments of `Suite`).
+        """Build the suite from what the engine read.
 
         Subclasses whose constructor takes other arguments override this.
+
+        Parameters
+        ----------
+        directory : `~pathlib.Path`
+            The suite directory.
+        manifest : dict
+            The manifest.
+        arrays : dict of str to `numpy.ndarray`
+            The arrays of all rows, by HDU name.
+        tables : dict of str to `~astropy.table.Table`
+            The tables, by HDU name, the truth table first.
+        checksum : str
+            SHA-256 (hex) of the chunk files.
+
+        Returns
+        -------
+        `Suite`
+            An instance of the class.
         """
         return cls(directory, manifest, arrays, tables, checksum)
 
@@ -77,7 +110,7 @@ class Suite:
 
         Returns
         -------
-        indices : tuple of `numpy.ndarray`
+        tuple of `numpy.ndarray`
             Row indices of each part.
         """
         fractions = np.asarray(fractions, dtype=float)

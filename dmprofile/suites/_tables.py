@@ -70,7 +70,16 @@ def rows_to_table(rows, fixed=None):
 
     Returns
     -------
-    table : `~astropy.table.Table`
+    `~astropy.table.Table`
+        One row per dict.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dmprofile.suites import rows_to_table
+    >>> t = rows_to_table([{"galaxy_id": 0, "log_mass": np.arange(3.0)}, {"galaxy_id": 1}])
+    >>> print(t["log_mass"].shape, t["log_mass"][1, 0])
+    (2, 3) nan
     """
     names = list(fixed or [])
     for row in rows:
