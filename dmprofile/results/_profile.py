@@ -26,9 +26,10 @@ _QUANTITIES = {
     "circular_velocity": (u.km / u.s, r"$v_\mathrm{c}(r)$"),
     "log_slope": (u.dimensionless_unscaled, r"$\mathrm{d}\ln\rho\,/\,\mathrm{d}\ln r$"),
 }
-#: The stored credible levels: level -> (lower column, upper column, lower and upper percentile).
-_BANDS = {0.68: ("lower_68", "upper_68", 16.0, 84.0),
-          0.95: ("lower_95", "upper_95", 2.5, 97.5)}
+#: The stored credible levels: level -> (lower column, upper column).
+_BANDS = {0.68: ("lower_68", "upper_68"), 0.95: ("lower_95", "upper_95")}
+#: The percentiles `MassProfile.from_samples` computes: median, 68% and 95% bands.
+_PERCENTILES = (50.0, 16.0, 84.0, 2.5, 97.5)
 #: Columns of `MassProfile.to_table` after ``radius``, in order.
 _COLUMNS = ("median", "lower_68", "upper_68", "lower_95", "upper_95")
 #: Band shading of the stored levels (other levels get 0.2).
@@ -183,7 +184,7 @@ class MassProfile:
         self._values["median"], self._unit = self._check_column(median, "median")
         given = {"lower_68": lower_68, "upper_68": upper_68, "lower_95": lower_95,
                  "upper_95": upper_95}
-        for level, (low, high, _, _) in _BANDS.items():
+        for low, high in _BANDS.values():
             if (given[low] is None) != (given[high] is None):
                 msg = f"arguments '{low}' and '{high}' must be given together"
                 raise ValueError(msg)
@@ -256,7 +257,7 @@ class MassProfile:
             msg = (f"argument 'samples' must have shape (n_samples, {n_radii}) matching "
                    f"'radius', got {values.shape}")
             raise ValueError(msg)
-        q = np.percentile(values, [50.0, 16.0, 84.0, 2.5, 97.5], axis=0) * unit
+        q = np.percentile(values, _PERCENTILES, axis=0) * unit
         meta = {**dict(meta or {}), "n_samples": int(values.shape[0])}
         self = cls(radius, q[0], lower_68=q[1], upper_68=q[2], lower_95=q[3], upper_95=q[4],
                    quantity=quantity, meta=meta)
@@ -292,7 +293,7 @@ class MassProfile:
     @property
     def levels(self):
         """tuple of float: the credible levels stored as bands, e.g. ``(0.68, 0.95)``."""
-        return tuple(level for level, (low, *_) in _BANDS.items() if low in self._values)
+        return tuple(level for level, (low, _) in _BANDS.items() if low in self._values)
 
     @property
     def samples(self):
@@ -324,13 +325,14 @@ class MassProfile:
         """
         stored = _match_level(level)
         if stored is not None and _BANDS[stored][0] in self._values:
-            low, high = _BANDS[stored][:2]
+            low, high = _BANDS[stored]
             return self._values[low] * self._unit, self._values[high] * self._unit
         if self._samples is None:
             held = ", ".join(f"{lev:.0%}" for lev in self.levels) or "none"
             msg = (f"this profile has no {float(level):.3g} band (stored: {held}) and no samples "
                    f"to compute it from")
             raise ValueError(msg)
+        level = float(level)
         q = np.percentile(self._samples, [50 * (1 - level), 50 * (1 + level)], axis=0)
         return q[0] * self._unit, q[1] * self._unit
 
@@ -374,10 +376,13 @@ class MassProfile:
     # ------------------------------------------------------------------ text
     def __repr__(self):
         unit = "" if self._unit == u.dimensionless_unscaled else f" {self._unit}"
-        med = self._values["median"]
-        text = (f"<MassProfile {self._quantity}: {self._radius.size} radii "
-                f"{self._radius[0]:.3g}-{self._radius[-1]:.3g} {self._radius_unit}; "
-                f"median {med[0]:.3g} to {med[-1]:.3g}{unit}")
+        r, med = self._radius, self._values["median"]
+        if r.size == 1:
+            text = (f"<MassProfile {self._quantity}: 1 radius {r[0]:.3g} {self._radius_unit}; "
+                    f"median {med[0]:.3g}{unit}")
+        else:
+            text = (f"<MassProfile {self._quantity}: {r.size} radii {r[0]:.3g}-{r[-1]:.3g} "
+                    f"{self._radius_unit}; median {med[0]:.3g} to {med[-1]:.3g}{unit}")
         if self.levels:
             text += "; bands " + ", ".join(f"{lev:.0%}" for lev in self.levels)
         if self._samples is not None:

@@ -201,6 +201,7 @@ def test_repr():
     assert repr(MassProfile.from_samples(R, _samples(100))).endswith("95%; 100 samples>")
     slope = MassProfile([1, 2] * u.kpc, [-0.5, -1.25], quantity="log_slope")
     assert repr(slope) == "<MassProfile log_slope: 2 radii 1-2 kpc; median -0.5 to -1.25>"
+    assert repr(slope.at(1 * u.kpc)) == "<MassProfile log_slope: 1 radius 1 kpc; median -0.5>"
 
 
 def test_plot_draws_median_and_bands():
