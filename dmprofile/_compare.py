@@ -133,7 +133,7 @@ def compare(table, *, methods=METHODS, model="default", seed=None, jeans_kwargs=
     for method in methods:
         if method == "network":
             from ._infer import infer_slope
-            from .nets._io import get_model
+            from .nets import get_model
 
             t0 = time.perf_counter()
             slope_model = get_model(model)

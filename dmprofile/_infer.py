@@ -59,7 +59,7 @@ def infer_slope(table, *, model="default", n_passes=100, seed=None, **galaxy_par
     >>> print(post.summary())  # doctest: +SKIP
     """
     from .kinematics import phase_space_images
-    from .nets._io import get_model
+    from .nets import get_model
 
     slope_model = get_model(model)
     n_passes = int(n_passes)
