@@ -11,9 +11,10 @@ from ._version import __version__
 from .exceptions import DMProfileWarning
 
 __all__ = ["__version__", "DMProfileWarning", "infer_slope", "compare", "profiles", "kinematics",
-           "observe", "simulate", "nets", "classical", "datasets"]
+           "observe", "simulate", "suites", "nets", "classical", "datasets"]
 
-_SUBPACKAGES = {"profiles", "kinematics", "observe", "simulate", "nets", "classical", "datasets"}
+_SUBPACKAGES = {"profiles", "kinematics", "observe", "simulate", "suites", "nets", "classical",
+                "datasets"}
 
 
 _FUNCTIONS = {"infer_slope": "dmprofile._infer", "compare": "dmprofile._compare"}

@@ -301,3 +301,11 @@ def test_old_simulate_imports_are_deprecated(name):
     assert name not in dmprofile.simulate.__all__
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         dmprofile.simulate.nothing  # noqa: B018
+
+
+def test_help_does_not_import_the_engine():
+    """Building the command line (``dmprofile --help``) leaves the suite engine unloaded."""
+    code = ("import sys; from dmprofile.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in sys.modules if m.startswith('dmprofile.suites.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "['dmprofile.suites._cli']"
