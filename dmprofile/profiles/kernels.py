@@ -20,8 +20,8 @@ Examples
 >>> rho_s, r_s = kernels.nfw_from_M200_c(np.array([[1e9], [1e10]]), np.array([[12.0], [9.0]]),
 ...                                      rho_crit=136.0)
 >>> kernels.nfw_log_slope(np.array([0.15, 1.5]), r_s).round(3)
-array([[-1.165, -1.775],
-       [-1.11 , -1.623]])
+array([[-1.161, -1.932],
+       [-1.059, -1.466]])
 """
 
 import numpy as np
