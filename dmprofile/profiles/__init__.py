@@ -18,11 +18,9 @@ from . import kernels
 from ._anisotropy import AnisotropyProfile, BaesVanHese, Cuddeford, Isotropic, OsipkovMerritt
 from ._base import R_REF, DensityProfile, critical_density
 from ._burkert import Burkert
-from ._corenfw import CoreNFW
 from ._dc14 import DC14, dc14_shape
-from ._exponential import Exponential
-from ._nfw import NFW
-from ._tracers import Plummer
+from ._nfw import NFW, CoreNFW
+from ._tracers import Exponential, Plummer
 from ._zhao import Zhao
 from .kernels import concentration_dutton_maccio
 
