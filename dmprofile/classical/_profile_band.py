@@ -9,6 +9,7 @@ import numpy as np
 from astropy.table import QTable
 
 from .._utils import DENSITY, LENGTH, MASS, as_value, require
+from ..profiles import R_REF
 from ..results import MassProfile
 
 __all__ = ["DensityProfileBand"]
@@ -156,7 +157,7 @@ class DensityProfileBand:
 
     def __repr__(self):
         r = self.r.to_value(LENGTH)
-        i = int(np.argmin(np.abs(np.log(r / 0.15))))
+        i = int(np.argmin(np.abs(np.log(r / R_REF.to_value(LENGTH)))))
         rho = self.density.to_value(DENSITY)[:, i]
         return (f"<DensityProfileBand: {r.size} radii "
                 f"{r[0]:.3g}-{r[-1]:.3g} kpc; "

@@ -7,6 +7,7 @@ import numpy as np
 from astropy.table import QTable
 
 from .._utils import DENSITY, LENGTH, MASS, VELOCITY
+from ..profiles import R_REF
 from ._profile_band import DensityProfileBand
 
 __all__ = ["JeansResult"]
@@ -365,7 +366,7 @@ class JeansResult:
         ax.set_ylabel(r"$\sigma_{\rm los}$ [km/s]")
         ax.legend(frameon=False)
         self._profile.plot(ax=axes[1], color=color)
-        axes[1].axvline(0.15, color="0.5", ls=":", lw=1)
+        axes[1].axvline(R_REF.to_value(LENGTH), color="0.5", ls=":", lw=1)
         self.slope.plot(ax=axes[2])
         return axes
 
