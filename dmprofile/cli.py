@@ -1,8 +1,10 @@
 """The ``dmprofile`` command line.
 
-Each subpackage that offers commands has a private ``_cli`` module with a
-``register(subparsers)`` function; this module only collects them, so that
-``dmprofile --help`` stays fast and TensorFlow is imported only by the commands that need it.
+The commands are defined in the private package ``dmprofile._cli``, one module per group (see
+its docstring): those of one subpackage (``simulate``, ``train``, ``evaluate``, ``jeans``) and
+the workflows that combine several (``infer-slope``, ``compare``). Building the parser imports
+only the standard library, so ``dmprofile --help`` answers at once; each command imports what it
+needs when it runs.
 """
 
 import argparse
@@ -11,19 +13,19 @@ import sys
 
 from ._version import __version__
 
-__all__ = ["main"]
-
-# Modules providing ``register(subparsers)``; a missing one is skipped so that the command line
-# keeps working while a subpackage is optional.
-_COMMAND_MODULES = (
-    "dmprofile.suites._cli",
-    "dmprofile.nets._cli",
-    "dmprofile.classical._cli",
-)
+__all__ = ["main", "build_parser"]
 
 
 def build_parser():
-    """Build the argument parser with every registered subcommand."""
+    """Build the argument parser with every command.
+
+    Returns
+    -------
+    parser : `argparse.ArgumentParser`
+        The ``dmprofile`` parser.
+    """
+    from ._cli import COMMAND_MODULES
+
     parser = argparse.ArgumentParser(
         prog="dmprofile",
         description=("Dark-matter density profiles of galaxies: neural inference and "
@@ -31,19 +33,24 @@ def build_parser():
     )
     parser.add_argument("--version", action="version", version=f"dmprofile {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in _COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:
-                continue
-            raise
-        module.register(subparsers)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"{__package__}._cli.{name}").register(subparsers)
     return parser
 
 
 def main(argv=None):
-    """Entry point of the ``dmprofile`` command; returns the exit status."""
+    """Run the ``dmprofile`` command.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    status : int
+        The exit status: 0 on success, 1 for an error in the input, 2 for a usage error.
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if getattr(args, "func", None) is None:

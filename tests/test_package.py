@@ -14,11 +14,11 @@ import dmprofile
 from dmprofile import _utils
 from dmprofile.cli import main
 
+SUBPACKAGES = ("profiles", "results", "kinematics", "simulate", "observe", "suites", "classical",
+               "datasets", "nets")
 
-@pytest.mark.parametrize("module", ["dmprofile", "dmprofile.profiles", "dmprofile.kinematics",
-                                    "dmprofile.simulate", "dmprofile.observe",
-                                    "dmprofile.classical", "dmprofile.datasets", "dmprofile.nets",
-                                    "dmprofile.results"])
+
+@pytest.mark.parametrize("module", ["dmprofile", *(f"dmprofile.{s}" for s in SUBPACKAGES)])
 def test_import_does_not_load_tensorflow(module):
     code = (f"import sys, {module}; "
             "heavy = [m for m in ('tensorflow', 'keras', 'matplotlib', 'dask') "
@@ -45,6 +45,26 @@ def test_cli_help_and_version(capsys):
         main(["--version"])
     assert exc.value.code == 0
     assert dmprofile.__version__ in capsys.readouterr().out
+
+
+def test_cli_help_is_light():
+    """Building the parser (``dmprofile --help``) imports no subpackage and no heavy library."""
+    code = ("import sys; from dmprofile.cli import build_parser; build_parser(); "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('scipy', 'tensorflow', 'keras', 'matplotlib', 'dask', 'emcee') "
+            "or (m.startswith('dmprofile.') and m.split('.')[1] in dmprofile_subpackages)))")
+    code = code.replace("dmprofile_subpackages", repr(sorted(SUBPACKAGES)))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_cli_lists_every_command(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    for command in ("simulate", "train", "evaluate", "jeans", "infer-slope", "compare"):
+        assert command in text
 
 
 def test_cli_as_module():

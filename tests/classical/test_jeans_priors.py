@@ -9,8 +9,7 @@ from dmprofile.classical import default_priors
 from dmprofile.classical._likelihood import JeansLikelihood
 from dmprofile.classical._models import HALO_MODELS
 from dmprofile.classical._priors import parse_prior
-from dmprofile.profiles import Plummer, Zhao
-from dmprofile.profiles import concentration_dutton_maccio
+from dmprofile.profiles import Plummer, Zhao, concentration_dutton_maccio
 
 
 def _likelihood(halo="zhao_m200", anisotropy="isotropic", **overrides):
@@ -59,8 +58,10 @@ def test_default_priors_follow_training_prior():
 
 
 def test_zhao_m200_matches_profiles_zhao():
-    """The vectorised halo model against `dmprofile.profiles.Zhao.from_M200_c` (hypergeometric
-    and incomplete-beta mass integrals)."""
+    """Check the vectorised halo model against `dmprofile.profiles.Zhao.from_M200_c`.
+
+    This tests the hypergeometric and incomplete-beta mass integrals.
+    """
     h = HALO_MODELS["zhao_m200"]
     shapes = np.array([[9.3, 12.0, 1.5, 2.7, 0.6], [8.6, 25.0, 0.5, 5.0, 1.4],
                        [10.4, 8.0, 3.0, 3.0, 0.0], [9.0, 15.0, 1.0, 3.0, 1.0]])
@@ -145,8 +146,10 @@ def test_jeans_analysis_with_prior_specifications():
 
 
 def test_zhao_slope_parameterisation():
-    """zhao_slope: the free gamma_150 is the model's log-slope at 150 pc, and the halo is the
-    Zhao M200-c halo with the implied inner slope."""
+    """Check zhao_slope: the free gamma_150 is the model's log-slope at 150 pc.
+
+    The halo is the Zhao M200-c halo with the implied inner slope.
+    """
     h, ref_model = HALO_MODELS["zhao_slope"], HALO_MODELS["zhao_m200"]
     shapes = np.array([[9.3, 12.0, 1.5, 2.7, -0.4], [8.6, 25.0, 0.5, 5.0, -1.8],
                        [10.4, 8.0, 3.0, 3.0, -0.05], [9.0, 15.0, 1.0, 3.0, -1.1],
@@ -185,7 +188,7 @@ def test_zhao_slope_prior_is_flat_in_gamma_150():
 
 
 def test_command_line_families_match_the_models():
-    from dmprofile.classical._cli import ANISOTROPIES, HALOS
+    from dmprofile._cli.classical import ANISOTROPIES, HALOS
     from dmprofile.classical._models import ANISOTROPY_MODELS
 
     assert set(HALOS) == set(HALO_MODELS) | {"mixture"}

@@ -1,17 +1,10 @@
-"""Commands of `dmprofile.nets`: ``train slope``, ``evaluate slope`` and ``infer-slope``.
-
-This module is imported by ``dmprofile --help``: it must stay light, so Keras and the heavy
-parts of dmprofile are imported inside the handlers.
-"""
-
-import sys
-from pathlib import Path
+"""``dmprofile train slope`` and ``dmprofile evaluate slope`` (`dmprofile.nets`)."""
 
 __all__ = ["register"]
 
 
 def register(subparsers):
-    """Add the ``train``, ``evaluate`` and ``infer-slope`` commands to the ``dmprofile`` parser."""
+    """Add the ``train`` and ``evaluate`` commands to the ``dmprofile`` parser."""
     train = subparsers.add_parser("train", help="train a network on a simulated suite")
     train_sub = train.add_subparsers(dest="target", metavar="TARGET", required=True)
     p = train_sub.add_parser("slope", help="train the mixture-density CNN for gamma_150",
@@ -53,30 +46,9 @@ def register(subparsers):
                    help="rows to use (auto: the test split of the training suite, else all)")
     p.set_defaults(func=_evaluate_slope)
 
-    p = subparsers.add_parser("infer-slope", help="posterior of gamma_150 for a star catalogue",
-                              description="Read a star catalogue (FITS, ECSV, any format astropy "
-                                          "reads) and print the posterior of the dark-matter "
-                                          "log-slope at 150 pc.")
-    p.add_argument("file", metavar="FILE", help="star catalogue")
-    p.add_argument("--model", default="default", help="'default' or a model directory")
-    p.add_argument("--n-passes", type=int, default=100, help="Monte-Carlo passes (100)")
-    p.add_argument("--seed", type=int, default=None, help="seed of the dropout masks")
-    p.add_argument("--member-threshold", type=float, default=None,
-                   help="keep stars with p_member >= this (default: weight by p_member)")
-    p.add_argument("--r-half", type=float, default=None, metavar="KPC",
-                   help="half-light radius in kpc (default: table meta or estimated)")
-    p.add_argument("--v-sys", type=float, default=None, metavar="KM_S",
-                   help="systemic velocity in km/s (default: table meta or estimated)")
-    p.add_argument("--distance", type=float, default=None, metavar="KPC",
-                   help="distance in kpc, for ra/dec catalogues (default: table meta)")
-    p.add_argument("--format", default=None, help="astropy table format, if not guessed")
-    p.add_argument("--plot", default=None, metavar="PNG", help="save the posterior plot")
-    p.add_argument("--output", default=None, metavar="ECSV", help="save the posterior table")
-    p.set_defaults(func=_infer_slope)
-
 
 def _train_slope(args):
-    from ._training import train_slope
+    from ..nets import train_slope
 
     model = train_slope(args.data, args.out, epochs=args.epochs, batch_size=args.batch_size,
                         seed=args.seed, patience=args.patience, learning_rate=args.learning_rate,
@@ -94,44 +66,10 @@ def _train_slope(args):
 
 
 def _evaluate_slope(args):
-    from ._evaluation import evaluate_slope
+    from ..nets import evaluate_slope
 
     result = evaluate_slope(args.data, args.model, out_dir=args.out, n_passes=args.n_passes,
                             seed=args.seed, split=args.split)
     print(repr(result))
     print(f"reports written to {args.out}")
-    return 0
-
-
-def _infer_slope(args):
-    from astropy import units as u
-    from astropy.table import Table
-
-    from .._infer import infer_slope
-
-    table = Table.read(args.file, format=args.format)
-    params = {}
-    if args.member_threshold is not None:
-        params["member_threshold"] = args.member_threshold
-    for key, unit in (("r_half", u.kpc), ("v_sys", u.km / u.s), ("distance", u.kpc)):
-        value = getattr(args, key)
-        if value is not None:
-            params[key] = value * unit
-    post = infer_slope(table, model=args.model, n_passes=args.n_passes, seed=args.seed,
-                       **params)
-    print(post.summary())
-    if args.output:
-        post.write(args.output, overwrite=True)
-        print(f"posterior table written to {args.output}")
-    if args.plot:
-        from .._utils import require
-
-        plt = require("matplotlib.pyplot", "plot")
-        fig, ax = plt.subplots(figsize=(6, 4))
-        post.plot(ax=ax)
-        ax.set_title(Path(args.file).name)
-        fig.tight_layout()
-        fig.savefig(args.plot, dpi=120)
-        plt.close(fig)
-        print(f"plot written to {args.plot}", file=sys.stdout)
     return 0

@@ -1,9 +1,4 @@
-"""The ``dmprofile simulate`` commands: training suites written by the suite engine.
-
-The commands live with the engine (`dmprofile.suites`), which they drive; the ``simulate``
-name is kept for the command line. Imports stay inside the command functions so that
-``dmprofile --help`` does not import the engine.
-"""
+"""``dmprofile simulate dwarfs``: a training suite of mock dwarf galaxies (`dmprofile.suites`)."""
 
 import argparse
 
@@ -72,8 +67,7 @@ def _prior(text):
 
 
 def _dwarfs(args):
-    from ._dwarf import generate_dwarf_suite
-    from ._engine import read_suite
+    from ..suites import generate_dwarf_suite, read_suite
 
     path = generate_dwarf_suite(args.out, n_galaxies=args.n_galaxies, projections=args.projections,
                                 seed=args.seed, workers=args.workers, chunk_size=args.chunk_size,

@@ -1,0 +1,16 @@
+"""The commands of the ``dmprofile`` command line, one module per group.
+
+Every module here has a ``register(subparsers)`` function and imports nothing but the standard
+library at import time: the analysis is imported inside each command's handler, so that
+``dmprofile --help`` answers at once and only the commands that need TensorFlow import it.
+
+- `simulate`: ``simulate dwarfs`` (training suites, `dmprofile.suites`);
+- `nets`: ``train slope``, ``evaluate slope`` (`dmprofile.nets`);
+- `classical`: ``jeans`` (`dmprofile.classical`);
+- `workflows`: ``infer-slope`` and ``compare``, which combine several subpackages.
+"""
+
+#: The command modules, in the order of ``dmprofile --help``.
+COMMAND_MODULES = ("simulate", "nets", "classical", "workflows")
+
+__all__ = ["COMMAND_MODULES"]
