@@ -42,12 +42,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-from _report import machine, write_section
 from astropy import units as u
 
 from dmprofile._utils import atomic_write_text
 from dmprofile.classical import jeans_analysis
 from dmprofile.exceptions import DMProfileWarning
+
+from _report import machine, write_section
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "benchmarks.md"
 N_STARS_BINS = (100, 300, 1000, 3001)

@@ -24,11 +24,21 @@ import numpy as np
 from astropy import units as u
 
 from dmprofile._utils import G_KPC
-from dmprofile.profiles import (DC14, NFW, Burkert, CoreNFW, Cuddeford, Exponential, Isotropic,
-                                OsipkovMerritt, Plummer, Zhao)
+from dmprofile.profiles import (
+    DC14,
+    NFW,
+    Burkert,
+    CoreNFW,
+    Cuddeford,
+    Exponential,
+    Isotropic,
+    OsipkovMerritt,
+    Plummer,
+    Zhao,
+)
 from dmprofile.simulate import DwarfGalaxy
 
-from _report import machine, write_section  # noqa: E402 - benchmarks/ helper
+from _report import machine, write_section  # benchmarks/ helper
 
 N_STARS = 1000
 

@@ -46,7 +46,7 @@ import numpy as np
 from dmprofile import __version__
 from dmprofile._utils import atomic_path, atomic_write_text
 
-from _report import machine, write_section  # noqa: E402 - benchmarks/ helper
+from _report import machine, write_section  # benchmarks/ helper
 
 ROOT = Path(__file__).resolve().parents[1]
 LABEL = "bench_slope"
@@ -115,8 +115,8 @@ def _check_held_out(suite, slope_model):
 # --------------------------------------------------------------------------- accuracy
 def run_accuracy(suite, slope_model, args, out_dir):
     """Evaluate on the held-out rows (as `dmprofile.nets.evaluate_slope`, with fixed bins)."""
-    from dmprofile.results import evaluate_posteriors
     from dmprofile.nets._evaluation import select_rows
+    from dmprofile.results import evaluate_posteriors
 
     split, why = _check_held_out(suite, slope_model)
     rows, selection = select_rows(suite, slope_model, split=split)

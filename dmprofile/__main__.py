@@ -1,3 +1,5 @@
+"""Run the command line as ``python -m dmprofile``."""
+
 import sys
 
 from .cli import main

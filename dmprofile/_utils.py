@@ -22,8 +22,11 @@ DENSITY = u.Msun / u.kpc**3
 
 
 def unit_scale(from_unit, unit, what):
-    """Factor converting ``from_unit`` to ``unit``; `~astropy.units.UnitTypeError` naming ``what``
-    (e.g. "argument 'r_half'") if the physical types differ."""
+    """Return the factor converting ``from_unit`` to ``unit``.
+
+    Raise `~astropy.units.UnitTypeError` naming ``what`` (e.g. "argument 'r_half'") if the
+    physical types differ.
+    """
     try:
         return from_unit.to(unit)
     except u.UnitConversionError:

@@ -94,7 +94,7 @@ def run(galaxies, *, model, seed, n_passes, jeans_kwargs, out_dir):
 
 
 def markdown(table, *, header):
-    """The paper's Table 1 with dmprofile's columns added, as a markdown table."""
+    """Return the paper's Table 1 with dmprofile's columns added, as a markdown table."""
     lines = [header, "",
              "| Galaxy | Stars | GravSphere | Paper's network | dmprofile network "
              "(secondary mode) | dmprofile Jeans | Time network / Jeans |",

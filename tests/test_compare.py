@@ -134,7 +134,7 @@ def test_to_table_matches_posteriors(comparison, level):
 
 
 def test_same_as_direct_calls(comparison, model_dir):
-    """compare runs exactly infer_slope and jeans_analysis with the recorded seeds."""
+    """Check that compare runs exactly infer_slope and jeans_analysis with the recorded seeds."""
     meta = comparison.meta
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DMProfileWarning)

@@ -1,5 +1,6 @@
 """Package-level behaviour: light imports, the command line, shared helpers."""
 
+import io
 import os
 import subprocess
 import sys
@@ -125,3 +126,46 @@ def test_require_names_the_extra():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert _utils.require("json", "core").dumps([]) == "[]"
+
+
+class TestShowProgress:
+    """Progress bars only where they can be seen (a log file gets none)."""
+
+    class _Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    def test_terminal_and_file(self, monkeypatch):
+        monkeypatch.setattr(sys, "stderr", self._Terminal())
+        assert _utils.show_progress(True)
+        monkeypatch.setattr(sys, "stderr", io.StringIO())
+        monkeypatch.delitem(sys.modules, "ipykernel", raising=False)
+        assert not _utils.show_progress(True)
+        assert _utils.show_progress("always")
+        assert not _utils.show_progress(False)
+
+    def test_bad_values(self):
+        with pytest.raises(ValueError, match="argument 'progress'"):
+            _utils.show_progress("sometimes")
+        with pytest.raises(TypeError, match="argument 'progress'"):
+            _utils.show_progress(1.5)
+
+    def test_jeans_run_writes_no_bar_to_a_file(self, capfd):
+        pytest.importorskip("emcee")
+        from astropy.table import QTable
+
+        from dmprofile.classical import jeans_analysis
+
+        rng = np.random.default_rng(0)
+        n = 200
+        R = 0.3 * np.sqrt(1 / (1 / rng.uniform(size=n) - 1))
+        phi = rng.uniform(0, 2 * np.pi, n)
+        t = QTable({"x": R * np.cos(phi) * u.kpc, "y": R * np.sin(phi) * u.kpc,
+                    "v_los": rng.normal(0, 9, n) * u.km / u.s,
+                    "v_err": np.full(n, 2.0) * u.km / u.s})
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", dmprofile.DMProfileWarning)
+            jeans_analysis(t, halo="nfw", anisotropy="isotropic", nwalkers=8, nsteps=40, seed=1,
+                           progress=True)
+        captured = capfd.readouterr()
+        assert "it/s" not in captured.err and "%|" not in captured.err

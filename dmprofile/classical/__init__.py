@@ -7,10 +7,10 @@ tracer and anisotropy); `jeans_analysis` fits a star catalogue with emcee and re
 """
 
 from ._jeans_model import sigma_los
+from ._mixture import mixture_priors
 from ._profile_band import DensityProfileBand
 from ._result import JeansResult
 from ._tracer_fit import PlummerSum, TracerFit, fit_tracer
-from ._mixture import mixture_priors
 from .jeans import default_priors, jeans_analysis
 
 __all__ = ["sigma_los", "jeans_analysis", "default_priors", "JeansResult", "DensityProfileBand",

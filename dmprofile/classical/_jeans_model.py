@@ -1,19 +1,19 @@
-"""Spherical Jeans forward model: projected line-of-sight velocity dispersion.
+r"""Spherical Jeans forward model: projected line-of-sight velocity dispersion.
 
 The radial Jeans equation with anisotropy beta(r) has the solution
 
 .. math::
 
-    \\nu \\sigma_r^2(r) = \\frac{1}{g(r)} \\int_r^\\infty g(s)\\, \\nu(s) \\frac{G M(s)}{s^2} ds,
-    \\qquad g(r) = \\exp \\int \\frac{2\\beta}{r} dr,
+    \nu \sigma_r^2(r) = \frac{1}{g(r)} \int_r^\infty g(s)\, \nu(s) \frac{G M(s)}{s^2} ds,
+    \qquad g(r) = \exp \int \frac{2\beta}{r} dr,
 
 and the line-of-sight projection (Binney & Mamon 1982) reads
 
 .. math::
 
-    \\Sigma \\sigma_{\\rm los}^2 (R) = 2 \\int_R^\\infty
-        \\left(1 - \\beta(r) \\frac{R^2}{r^2}\\right)
-        \\frac{\\nu \\sigma_r^2(r)\\, r\\, dr}{\\sqrt{r^2 - R^2}}.
+    \Sigma \sigma_{\rm los}^2 (R) = 2 \int_R^\infty
+        \left(1 - \beta(r) \frac{R^2}{r^2}\right)
+        \frac{\nu \sigma_r^2(r)\, r\, dr}{\sqrt{r^2 - R^2}}.
 
 Both integrals are done on fixed grids, for many parameter sets at once (the MCMC walkers): the
 inner one as a cumulative sum in ln r, exact for piecewise power laws, with an analytic tail; the

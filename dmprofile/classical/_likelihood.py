@@ -163,7 +163,7 @@ class JeansLikelihood:
         return len(self.names)
 
     def params(self, theta):
-        """Dict of parameter arrays, shape (K, 1), from free parameters ``theta`` (K, ndim)."""
+        """Return the dict of parameter arrays (K, 1) of the free parameters ``theta`` (K, ndim)."""
         theta = np.atleast_2d(theta)
         P = {n: theta[:, i:i + 1] for i, n in enumerate(self.names)}
         for n, value in self.fixed.items():
@@ -287,18 +287,18 @@ TAIL_SYSTEMATIC = 0.15
 
 
 class _VSPData:
-    """Virial shape parameters (Merrifield & Kent 1990; Richardson & Fairbairn 2014; Read et al.
-    2017) of the data and of the model.
+    r"""Virial shape parameters of the data and of the model.
 
-    With the tracer normalised to unit mass,
+    After Merrifield & Kent (1990), Richardson & Fairbairn (2014) and Read et al. (2017). With the
+    tracer normalised to unit mass,
 
     .. math::
 
-        v_{s1} = \\int_0^\\infty \\Sigma \\langle v_{\\rm los}^4 \\rangle R\\, dR
-               = \\frac{2}{5} \\int_0^\\infty G M \\nu (5 - 2\\beta) \\sigma_r^2 r\\, dr,
-        \\qquad
-        v_{s2} = \\int_0^\\infty \\Sigma \\langle v_{\\rm los}^4 \\rangle R^3 dR
-               = \\frac{4}{35} \\int_0^\\infty G M \\nu (7 - 6\\beta) \\sigma_r^2 r^3 dr.
+        v_{s1} = \int_0^\infty \Sigma \langle v_{\rm los}^4 \rangle R\, dR
+               = \frac{2}{5} \int_0^\infty G M \nu (5 - 2\beta) \sigma_r^2 r\, dr,
+        \qquad
+        v_{s2} = \int_0^\infty \Sigma \langle v_{\rm los}^4 \rangle R^3 dR
+               = \frac{4}{35} \int_0^\infty G M \nu (7 - 6\beta) \sigma_r^2 r^3 dr.
 
     The data give the part inside the survey radius R_max as F(<R_max) / (2 pi) times the
     weighted mean of v^4 - 6 v^2 e^2 + 3 e^4 (unbiased for Gaussian errors e), with its standard

@@ -90,7 +90,7 @@ class HaloModel:
         return {}
 
     def to_profile(self, P, index=0):
-        """The `dmprofile.profiles` object of parameter set ``index`` (row) of ``P``."""
+        """Return the `dmprofile.profiles` object of parameter set ``index`` (row) of ``P``."""
         from .. import profiles
 
         cls = getattr(profiles, self.profile_class)
@@ -267,7 +267,7 @@ class DC14Model(ZhaoM200Model):
                    "log_mstar_mhalo": "X = log10(M* / M200), in the DC14 range (-4.1, -1.3)"}
 
     def zhao_params(self, P):
-        """The `ZhaoM200Model` parameters (c = r200 / r_s of the Zhao profile) of ``P``."""
+        """Return the `ZhaoM200Model` parameters (c = r200 / r_s of the Zhao profile) of ``P``."""
         x = P["log_mstar_mhalo"]
         alpha, beta, gamma = kernels.dc14_shape(x)
         # r_s = r_-2 [(2 - gamma) / (beta - 2)]^(-1/alpha), r_-2 = r200 / c_DC14

@@ -143,7 +143,7 @@ class DuttonMaccio(_Prior):
 
 
 def parse_prior(name, spec):
-    """A prior object from its specification (see the module docstring); None when fixed."""
+    """Return a prior object from its specification (see the module docstring); None when fixed."""
     if np.ndim(spec) == 0 and not isinstance(spec, str):
         value = float(spec)
         if not math.isfinite(value):

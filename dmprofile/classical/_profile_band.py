@@ -29,7 +29,7 @@ def _check(r, density, mass):
 
 
 def _percentiles(profile):
-    """The 16th, 50th and 84th percentiles of a `MassProfile`, shape (3, n_radii)."""
+    """Return the 16th, 50th and 84th percentiles of a `MassProfile`, shape (3, n_radii)."""
     low, high = profile.interval(0.68)
     return np.stack([low, profile.median, high])
 
@@ -165,8 +165,14 @@ class DensityProfileBand:
                 f"-{rho[1] - rho[0]:.2g}) Msun/kpc3>")
 
     def to_table(self):
-        """A `~astropy.table.QTable` with columns ``r``, ``rho_16``, ``rho_50``, ``rho_84``,
-        ``mass_16``, ``mass_50``, ``mass_84``."""
+        """Return the band as a `~astropy.table.QTable`.
+
+        Returns
+        -------
+        table : `~astropy.table.QTable`
+            Columns ``r``, ``rho_16``, ``rho_50``, ``rho_84``, ``mass_16``, ``mass_50``,
+            ``mass_84``; the band's ``meta``.
+        """
         cols = {"r": self.r}
         for name, values in (("rho", self.density), ("mass", self.mass)):
             for k, lev in enumerate(_LEVELS):

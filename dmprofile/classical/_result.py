@@ -224,7 +224,7 @@ class JeansResult:
 
     @property
     def chain(self):
-        """ndarray (nsteps, nwalkers, ndim): the full chain (a copy)."""
+        """The full chain (a copy), an ndarray of shape (nsteps, nwalkers, ndim)."""
         if self._chain is None:
             msg = ("a mixture result has one chain per halo family: use "
                    "result.components[family].chain")
@@ -238,7 +238,7 @@ class JeansResult:
 
     @property
     def evidence(self):
-        """dict or None: per-family evidence and probability of a mixture (a copy)."""
+        """Per-family evidence and probability of a mixture (dict, a copy), or None."""
         return None if self._evidence is None else {k: dict(v) for k, v in self._evidence.items()}
 
     @property
@@ -250,7 +250,7 @@ class JeansResult:
 
     @property
     def parameter_names(self):
-        """tuple of str: the free parameters, in chain order (empty for a mixture)."""
+        """The free parameters, in chain order (tuple of str; empty for a mixture)."""
         if self._components:
             return ()
         return tuple(n for n in self._samples.colnames if n in self._meta["priors"]

@@ -31,7 +31,7 @@ def _seed_int(rng):
 
 
 def _initial_walkers(like, nwalkers, rng, logp):
-    """The ``nwalkers`` best of ``20 nwalkers`` prior draws (distinct points, finite posterior)."""
+    """Return the ``nwalkers`` best of ``20 nwalkers`` prior draws (distinct, finite posterior)."""
     draws = like.sample_prior(max(20 * nwalkers, 400), rng)
     lp = logp(draws)
     good = np.flatnonzero(np.isfinite(lp))

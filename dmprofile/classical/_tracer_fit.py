@@ -128,7 +128,7 @@ class TracerFit:
                 f"BIC={self.bic:.2f}>")
 
     def to_table(self):
-        """The components as a `~astropy.table.QTable` (columns ``a``, ``mass_fraction``)."""
+        """Return the components as a `~astropy.table.QTable` (columns ``a``, ``mass_fraction``)."""
         p = self.profile
         a = np.atleast_1d(p._a) * LENGTH
         m = np.atleast_1d(p._mass) / np.sum(p._mass)

@@ -22,8 +22,8 @@ from .._version import __version__
 from ..exceptions import DMProfileWarning
 from ..profiles import DensityProfile, Plummer
 from ._likelihood import JeansLikelihood, _models, default_priors
-from ._models import HALO_MODELS
 from ._mixture import mixture_fit
+from ._models import HALO_MODELS
 from ._result import JeansResult
 from ._sampling import run_sampler
 from ._tracer_fit import _fit_tracer_R
@@ -71,8 +71,10 @@ def _tracer(tracer, data, tracer_components):
 
 def _make_likelihood(data, tracer_profile, halo, anisotropy, priors, v_sys_prior, m_star,
                      n_grid, vsp, v_sys):
-    """The `JeansLikelihood` of one halo family; ``priors`` may override the anisotropy's and
-    ``v_sys``'s defaults."""
+    """Return the `JeansLikelihood` of one halo family.
+
+    ``priors`` may override the anisotropy's and ``v_sys``'s defaults.
+    """
     full = {**default_priors(halo, anisotropy), "v_sys": v_sys_prior, **priors}
     return JeansLikelihood(data["R"], data["v"], data["v_err"], data["weights"], tracer_profile,
                            halo=halo, anisotropy=anisotropy, priors=full, stellar_mass=m_star,
@@ -125,8 +127,9 @@ def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwa
         a pool only helps for much larger catalogues.
     pool : object with a ``map`` method, optional
         E.g. a `multiprocessing.pool.Pool` or a ``schwimmbad`` pool.
-    progress : bool
-        Show a tqdm progress bar.
+    progress : bool or "always"
+        Show a tqdm progress bar: ``True`` only when standard error is a terminal or in
+        Jupyter (a log file gets no progress lines), ``"always"`` in any case.
     tracer : {"fit", "r_half"} or `~dmprofile.profiles.DensityProfile`
         The tracer density: "fit" (default) a maximum-likelihood (sum of) Plummer fit to the
         stars' positions; "r_half" a Plummer sphere with the galaxy's half-light radius
@@ -269,7 +272,7 @@ def _check_priors(priors):
 
 
 def _v_sys_prior(data, fit_v_sys):
-    """The systemic velocity [km/s] and its prior: a range when fitted, else the fixed value."""
+    """Return the systemic velocity [km/s] and its prior (a range when fitted, else the value)."""
     cat = data["catalogue"]
     if fit_v_sys is None:
         fit_v_sys = cat.sources["v_sys"] == "estimated"
@@ -281,7 +284,7 @@ def _v_sys_prior(data, fit_v_sys):
 
 
 def _meta(data, settings, *, halo, anisotropy, seed, m_star, vsp, v_sys_fixed, tracer_profile):
-    """The provenance recorded in ``JeansResult.meta``."""
+    """Return the provenance recorded in ``JeansResult.meta``."""
     cat = data["catalogue"]
     return {
         "method": "jeans",

@@ -7,8 +7,7 @@ maximum-likelihood estimators used when ``v_sys`` or ``r_half`` are neither give
 """
 
 from ._catalogue import GALAXY_PARAMETERS, META_KEYS, StarCatalogue, elliptical_radius
-from ._estimate import (PlummerFit, SystemicVelocity, estimate_systemic_velocity,
-                        fit_plummer_radius)
+from ._estimate import PlummerFit, SystemicVelocity, estimate_systemic_velocity, fit_plummer_radius
 from ._images import PHASE_RANGE, POSITION_RANGE, PhaseSpaceImages, phase_space_images
 
 __all__ = ["phase_space_images", "PhaseSpaceImages", "StarCatalogue", "estimate_systemic_velocity",

@@ -31,8 +31,7 @@ import numpy as np
 from astropy import units as u
 from astropy.table import Table
 
-from .._utils import (LENGTH, VELOCITY, as_dimensionless, as_value, column_values,
-                      unit_scale)
+from .._utils import LENGTH, VELOCITY, as_dimensionless, as_value, column_values, unit_scale
 from ..exceptions import DMProfileWarning
 from ._estimate import _ml_plummer, _ml_velocity
 
@@ -224,7 +223,7 @@ class StarCatalogue:
 
 
 def _read_columns(table):
-    """The kind of positions ("xy" or "sky") and the columns in internal units."""
+    """Return the kind of positions ("xy" or "sky") and the columns in internal units."""
     names = set(table.colnames)
     if {"x", "y"} <= names:
         kind = "xy"

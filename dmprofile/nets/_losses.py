@@ -1,13 +1,13 @@
-"""Negative log-likelihood of a 1-D Gaussian mixture, written with ``keras.ops`` only.
+r"""Negative log-likelihood of a 1-D Gaussian mixture, written with ``keras.ops`` only.
 
 The network output is ``[w_1..w_K, mu_1..mu_K, sigma_1..sigma_K]`` (see
 `~dmprofile.nets._layers.MixtureHead`); the loss of one example with target ``y`` is
 
 .. math::
 
-    -\\ln \\sum_k w_k \\, \\mathcal{N}(y \\mid \\mu_k, \\sigma_k^2)
-    = -\\operatorname{logsumexp}_k \\left[\\ln w_k - \\ln \\sigma_k - \\tfrac12 \\ln 2\\pi
-      - \\tfrac12 \\left(\\frac{y - \\mu_k}{\\sigma_k}\\right)^2\\right],
+    -\ln \sum_k w_k \, \mathcal{N}(y \mid \mu_k, \sigma_k^2)
+    = -\operatorname{logsumexp}_k \left[\ln w_k - \ln \sigma_k - \tfrac12 \ln 2\pi
+      - \tfrac12 \left(\frac{y - \mu_k}{\sigma_k}\right)^2\right],
 
 evaluated with a log-sum-exp so that it stays finite far in the tails (Bishop 1994).
 """

@@ -11,7 +11,7 @@ import json
 import math
 import os
 import platform
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -29,7 +29,10 @@ STATE_VERSION = 1
 
 
 def jsonable(obj):
-    """A copy of ``obj`` that `json.dumps` accepts (NumPy values, tuples; NaN and inf -> None)."""
+    """Return a copy of ``obj`` that `json.dumps` accepts.
+
+    NumPy values become Python numbers, tuples lists, and NaN and inf None.
+    """
     if isinstance(obj, dict):
         return {str(k): jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
@@ -69,7 +72,7 @@ def write_state(ckpt_dir, state):
 
 
 def read_state(ckpt_dir):
-    """The resume state in ``ckpt_dir``, or None if there is none usable."""
+    """Return the resume state in ``ckpt_dir``, or None if there is none usable."""
     path = ckpt_dir / STATE_FILE
     if not path.is_file():
         return None
@@ -98,12 +101,12 @@ def library_versions():
 
 
 def created_now():
-    """The current UTC time, to the second, in ISO format."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    """Return the current UTC time, to the second, in ISO format."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def suite_card(*, checksum, suite_name, n_rows, n_galaxies, manifest):
-    """The ``suite`` entry of a model card.
+    """Return the ``suite`` entry of a model card.
 
     The suite is identified by its checksum; only the directory name is kept (a full path would
     tie the card to the machine it was trained on).
@@ -115,7 +118,7 @@ def suite_card(*, checksum, suite_name, n_rows, n_galaxies, manifest):
 
 
 def split_card(*, split, rows, config, split_file):
-    """The ``split`` entry of a model card (seed, SHA-256 of the ids, fractions, counts)."""
+    """Return the ``split`` entry of a model card (seed, SHA-256 of the ids, fractions, counts)."""
     return {"file": split_file, "seed": config["seed"], "sha256": config["split_sha256"],
             "fractions": {"validation": config["val_fraction"], "test": config["test_fraction"]},
             "n_galaxies": {k: int(len(v)) for k, v in split.items()},

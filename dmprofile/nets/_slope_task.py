@@ -127,7 +127,7 @@ class SlopeTask(Task):
         return np.asarray(getattr(truth[TARGET], "value", truth[TARGET]), dtype=np.float64)
 
     def inputs(self, suite):
-        """The phase-space images of every row, float32 of shape (n, 2, bins, bins)."""
+        """Return the phase-space images of every row, float32 of shape (n, 2, bins, bins)."""
         images = np.asarray(suite.images, dtype=np.float32)
         if images.ndim != 4 or images.shape[1] != 2 or images.shape[2] != images.shape[3]:
             msg = f"suite images must have shape (n, 2, bins, bins), got {images.shape}"

@@ -121,7 +121,7 @@ def split_rows(galaxy_ids, split):
 
 
 def split_document(split, *, seed, suite_checksum):
-    """The content of a model directory's ``split.json``.
+    """Return the content of a model directory's ``split.json``.
 
     Parameters
     ----------

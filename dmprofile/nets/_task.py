@@ -50,7 +50,7 @@ class Task:
         raise NotImplementedError(f"{type(self).__name__} must define targets(truth)")
 
     def architecture(self, inputs, train_targets):  # noqa: ARG002 - hook for subclasses
-        """The complete, JSON-serialisable architecture (keyword arguments of `build_model`).
+        """Return the complete, JSON-serialisable architecture (keyword arguments of `build_model`).
 
         It may depend on the data (e.g. the scale of the training targets); it is recorded in
         the checkpoint state and the model card.

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .._utils import atomic_write_text
+from .._utils import atomic_write_text, show_progress
 from . import _modeldir
 from ._io import CARD_FILE, MODEL_FILE, SPLIT_FILE, sha256_file
 from ._split import split_by_galaxy, split_document, split_hash, split_rows
@@ -57,7 +57,8 @@ class TrainingConfig:
         Continue from the checkpoint in the output directory if there is one (from the same
         suite, task, seed and configuration); otherwise start afresh.
     progress : bool
-        Show a progress bar (tqdm) and a line per epoch.
+        Print a line per epoch and show a progress bar (tqdm; only on a terminal or in
+        Jupyter, so that logs stay small).
     name : str, optional
         Model name recorded in the card (default: the task's name).
 
@@ -112,7 +113,7 @@ class TrainingConfig:
             raise ValueError(msg)
 
     def run_fields(self):
-        """The settings a resumed run must share with its checkpoint (in the state file)."""
+        """Return the settings a resumed run must share with its checkpoint (in the state file)."""
         keys = ("seed", "batch_size", "learning_rate", "patience", "lr_patience", "lr_factor",
                 "min_learning_rate", "augment", "val_fraction", "test_fraction")
         values = asdict(self)
@@ -230,7 +231,7 @@ class Trainer:
         return _Data(suite, inputs, targets, split, rows, arch, _modeldir.jsonable(run))
 
     def _start(self, data, ckpt_dir, out_dir):
-        """A fresh compiled model and state, or both restored from the checkpoint."""
+        """Return a fresh compiled model and state, or both restored from the checkpoint."""
         state = _modeldir.read_state(ckpt_dir) if self.config.resume else None
         if state is not None:
             self._check_resumable(state, data, out_dir)
@@ -320,7 +321,7 @@ class Trainer:
         order = epoch_rng.permutation(data.rows["train"])
         losses = []
         bar = tqdm(range(0, order.size, cfg.batch_size), desc=f"epoch {epoch}/{cfg.epochs}",
-                   unit="batch", leave=False, disable=not cfg.progress)
+                   unit="batch", leave=False, disable=not show_progress(cfg.progress))
         for start in bar:
             batch = np.sort(order[start:start + cfg.batch_size])
             x = data.inputs[batch]

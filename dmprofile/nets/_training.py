@@ -10,8 +10,7 @@ reaching the same weights as an uninterrupted run.
 
 import os
 
-from ._slope_task import (DEFAULT_ARCHITECTURE, PRIOR_COLUMNS, TARGET, SlopeTask,
-                          augment_images)
+from ._slope_task import DEFAULT_ARCHITECTURE, PRIOR_COLUMNS, TARGET, SlopeTask, augment_images
 from ._split import split_by_galaxy
 from ._trainer import Trainer, TrainingConfig
 

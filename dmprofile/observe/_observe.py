@@ -25,7 +25,7 @@ _BINARY_Q_RANGE = (0.1, 1.0)
 
 
 def _seed_for_meta(seed):
-    """A FITS/JSON-friendly record of the seed argument."""
+    """Return a FITS/JSON-friendly record of the seed argument."""
     if seed is None or isinstance(seed, numbers.Integral):
         return None if seed is None else int(seed)
     if isinstance(seed, np.random.SeedSequence):

@@ -45,7 +45,7 @@ def _positive_float(value, name):
 
 
 def _virial_args(M200, H0, overdensity):
-    """Checked M200 [Msun], critical density [Msun/kpc3] (default Planck 2018), overdensity."""
+    """Return the checked M200 [Msun], critical density [Msun/kpc3] (Planck 2018), overdensity."""
     m200 = as_value(M200, MASS, "M200", scalar=True, positive=True, allow_zero=False)
     overdensity = _positive_float(overdensity, "overdensity")
     rho_c = critical_density(_default_H0() if H0 is None else H0)
@@ -127,7 +127,7 @@ class DensityProfile(ParametrizedMixin):
         return out
 
     def _log_slope(self, r):
-        """d ln rho / d ln r by a central difference in ln r (error ~1e-8)."""
+        """Compute d ln rho / d ln r by a central difference in ln r (error ~1e-8)."""
         r = np.asarray(r, dtype=float)
         h = 1e-4
         return (np.log(self._density(r * np.exp(h)))
@@ -244,7 +244,7 @@ class DensityProfile(ParametrizedMixin):
         return float(m[1]) if np.isclose(m[0], m[1], rtol=1e-4) else np.inf
 
     def _scale_radius(self):
-        """A characteristic radius in kpc, used to set numerical ranges."""
+        """Return a characteristic radius in kpc, used to set numerical ranges."""
         for name in ("r_s", "a", "r_0", "r_d"):
             if hasattr(self, f"_{name}"):
                 return getattr(self, f"_{name}")

@@ -17,7 +17,7 @@ DC14_X_RANGE = (-4.1, -1.3)
 
 
 def dc14_shape(log_mstar_mhalo):
-    """The Zhao (alpha, beta, gamma) of Di Cintio et al. (2014) for a stellar-to-halo mass ratio.
+    """Return the Zhao (alpha, beta, gamma) of Di Cintio et al. (2014) at a stellar-to-halo ratio.
 
     No clamping is done here; see `DC14` for the validity range.
 
@@ -125,7 +125,7 @@ class DC14(Zhao):
 
     @classmethod
     def from_M200_c(cls, M200, c, *, log_mstar_mhalo, H0=None):
-        """Same as ``DC14(M200, c, log_mstar_mhalo=..., H0=...)``, for symmetry with the others.
+        """Build ``DC14(M200, c, log_mstar_mhalo=..., H0=...)``, for symmetry with the others.
 
         Parameters
         ----------

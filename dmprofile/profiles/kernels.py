@@ -202,7 +202,7 @@ def _nfw_terms(r, rho_s, r_s):
 
 
 def _core_terms(r, r_c):
-    """f = tanh(r/r_c) and g = f'/f = 1 / (r_c sinh(y) cosh(y)), computed stably."""
+    """Return f = tanh(r/r_c) and g = f'/f = 1 / (r_c sinh(y) cosh(y)), computed stably."""
     y = r / r_c
     e2 = np.exp(-2.0 * y)
     f = np.tanh(y)
@@ -212,7 +212,7 @@ def _core_terms(r, r_c):
 
 
 def corenfw_enclosed_mass(r, rho_s, r_s, r_c, n):
-    """coreNFW mass M_NFW(<r) tanh(r / r_c)^n of Read, Agertz & Collins (2016) [Msun]."""
+    """Mass of coreNFW, M_NFW(<r) tanh(r / r_c)^n, of Read, Agertz & Collins (2016) [Msun]."""
     r = np.asarray(r, dtype=float)
     m, _, _ = _nfw_terms(r, rho_s, r_s)
     f, _ = _core_terms(r, r_c)
@@ -220,7 +220,7 @@ def corenfw_enclosed_mass(r, rho_s, r_s, r_c, n):
 
 
 def corenfw_density(r, rho_s, r_s, r_c, n):
-    """coreNFW density f^n rho_NFW + n f^(n-1) (1 - f^2) M_NFW / (4 pi r^2 r_c) [Msun / kpc3].
+    """Density of coreNFW, f^n rho_NFW + n f^(n-1) (1 - f^2) M_NFW / (4 pi r^2 r_c) [Msun/kpc3].
 
     With f = tanh(r / r_c), computed as f^n (M_NFW' + n M_NFW f'/f) / (4 pi r^2).
     """
@@ -232,7 +232,7 @@ def corenfw_density(r, rho_s, r_s, r_c, n):
 
 
 def corenfw_log_slope(r, rho_s, r_s, r_c, n):
-    """coreNFW log-slope d ln rho / d ln r, in closed form (tends to n - 1 at the centre)."""
+    """Log-slope d ln rho / d ln r of coreNFW in closed form (tends to n - 1 at the centre)."""
     # M = m f^n; with primes d/dr: slope = r M''/M' - 2, and dividing M', M'' by f^n:
     # M'/f^n = m' + n m g,  M''/f^n = m'' + 2 n m' g + n (n-1) m g^2 + n m f''/f,
     # with g = f'/f, f''/f = -2 f'/r_c and m'' = m' (2 + s_NFW) / r.
@@ -356,7 +356,7 @@ def _zhao_mass_outer(x, alpha, beta, gamma):
 
 
 def zhao_mass_integral_simpson(x, alpha, beta, gamma, *, n=161, span=24.0):
-    """The Zhao mass integral I(x) of `zhao_mass_integral`, vectorised over shapes too.
+    """Return the Zhao mass integral I(x) of `zhao_mass_integral`, vectorised over shapes too.
 
     Simpson's rule in ln t over [ln x - span, ln x] plus the power-law part below. For
     0.5 <= alpha <= 3, 2.5 <= beta <= 7, 0 <= gamma <= 2 the relative error is below 5e-5 for
@@ -427,7 +427,7 @@ def dc14_concentration_ratio(log_mstar_mhalo):
 
 # ------------------------------------------------------------------------ anisotropy
 def beta_from_tilde(tilde_beta):
-    """beta from the symmetrised anisotropy tilde-beta = beta / (2 - beta) (Read et al. 2006)."""
+    """Anisotropy beta from the symmetrised tilde-beta = beta / (2 - beta) (Read et al. 2006)."""
     return 2 * tilde_beta / (1 + tilde_beta)
 
 

@@ -261,7 +261,7 @@ class SlopeEvaluation:
         return json.dumps(self.to_dict(), indent=2)
 
     def to_markdown(self):
-        """A human-readable report (markdown)."""
+        """Return a human-readable report (markdown)."""
         m = self._metrics
         lines = [f"# Evaluation: {self.label}", "", f"{m['n']} posteriors.", "",
                  "| metric | value |", "|---|---|"]

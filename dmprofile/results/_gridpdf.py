@@ -1,10 +1,10 @@
-"""Batched numerical kernels for gridded 1-D posteriors (shared by `SlopePosterior` and
-`evaluate_posteriors`).
+"""Batched numerical kernels for gridded 1-D posteriors.
 
-Everything here is vectorised numpy over a batch of posteriors sharing one grid: ``pdfs`` has shape
-``(n, G)``.  Each pdf is treated as *piecewise linear* between the grid nodes, so that its CDF is
-piecewise quadratic and can be inverted exactly; all the statistics (CDF, quantiles, samples,
-highest-density intervals, PIT values) are therefore mutually consistent.
+They are shared by `SlopePosterior` and `evaluate_posteriors`. Everything here is vectorised
+numpy over a batch of posteriors sharing one grid: ``pdfs`` has shape ``(n, G)``.  Each pdf is
+treated as *piecewise linear* between the grid nodes, so that its CDF is piecewise quadratic and
+can be inverted exactly; all the statistics (CDF, quantiles, samples, highest-density intervals,
+PIT values) are therefore mutually consistent.
 """
 
 import numpy as np
@@ -175,7 +175,7 @@ def _grow_from_mode(grid, pdfs, cnodes, *, level=None, truth=None):
 
 
 def _secondary_peaks(grid, pdf, *, min_height=0.1, min_dip=0.2):
-    """Indices of the qualifying local maxima of one pdf, highest first (primary excluded).
+    """Return the indices of the qualifying local maxima of a pdf, highest first, primary excluded.
 
     A local maximum (grid edges included) qualifies when its height is at least ``min_height``
     times the primary peak and the lowest point between it and the primary peak lies at least

@@ -88,7 +88,7 @@ def _check_values(value, name, quantity, unit=None):
 
 
 def _match_level(level):
-    """The stored level equal to ``level`` (None if none is)."""
+    """Return the stored level equal to ``level`` (None if none is)."""
     level = float(level)
     if not 0 < level < 1:
         msg = f"argument 'level' must lie between 0 and 1 (exclusive), got {level}"
@@ -292,7 +292,7 @@ class MassProfile:
 
     @property
     def levels(self):
-        """tuple of float: the credible levels stored as bands, e.g. ``(0.68, 0.95)``."""
+        """The credible levels stored as bands (tuple of float), e.g. ``(0.68, 0.95)``."""
         return tuple(level for level, (low, _) in _BANDS.items() if low in self._values)
 
     @property
@@ -306,7 +306,7 @@ class MassProfile:
         return dict(self._meta)
 
     def interval(self, level=0.68):
-        """The equal-tailed credible band holding ``level`` of the probability at each radius.
+        """Return the equal-tailed band holding ``level`` of the probability at each radius.
 
         Parameters
         ----------
@@ -340,7 +340,7 @@ class MassProfile:
         return self._quantity != "log_slope" and all(np.all(v > 0) for v in self._values.values())
 
     def at(self, radius):
-        """The profile interpolated to other radii inside its range.
+        """Return the profile interpolated to other radii inside its range.
 
         Median and bands are interpolated in log radius, and log-log (power law between the
         radii) for positive quantities; linearly in the value for ``"log_slope"`` or when a value
@@ -391,7 +391,7 @@ class MassProfile:
 
     # ------------------------------------------------------------------ table and files
     def to_table(self, *, samples=False):
-        """A `~astropy.table.QTable`: ``radius``, ``median`` and the stored bands.
+        """Return a `~astropy.table.QTable`: ``radius``, ``median`` and the stored bands.
 
         Parameters
         ----------
@@ -507,7 +507,7 @@ class MassProfile:
 
     # ------------------------------------------------------------------ plot
     def _axes_units(self, ax):
-        """The units of ``ax`` (recorded by an earlier profile), else this profile's units."""
+        """Return the units of ``ax`` (recorded by an earlier profile), else the profile's units."""
         xunit, yunit = _AXES_UNITS.get(ax, (self._radius_unit, self._unit))
         if not self._unit.is_equivalent(yunit):
             msg = (f"cannot draw a {self._quantity} profile ({self._unit}) on axes showing "

@@ -27,7 +27,7 @@ XLABEL = r"$\mathrm{d}\ln\rho\,/\,\mathrm{d}\ln r$ at 150 pc"
 
 
 def default_grid(n=601, low=-3.0, high=1.0):
-    """The default grid of ``gamma_150`` values: ``n`` points over [``low``, ``high``].
+    """Return the default grid of ``gamma_150`` values: ``n`` points over [``low``, ``high``].
 
     The default spacing is 0.00667, well below the typical posterior width (~0.1).
     """

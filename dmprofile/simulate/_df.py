@@ -71,7 +71,7 @@ class InconsistentModelError(ValueError):
 
 
 def cuddeford_lambda(beta0):
-    """The normalisation lambda of the Cuddeford density integral."""
+    """Return the normalisation lambda of the Cuddeford density integral."""
     return (2.0 ** (1.5 - beta0) * np.pi**1.5 * special.gamma(1.0 - beta0)
             / special.gamma(1.5 - beta0))
 

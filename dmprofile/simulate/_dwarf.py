@@ -8,8 +8,13 @@ from scipy.integrate import cumulative_simpson
 from .._utils import G_KPC, LENGTH, MASS, VELOCITY, as_value
 from .._version import __version__
 from ..profiles import R_REF, Cuddeford, DensityProfile, Isotropic
-from ._df import (NEGATIVE_DF_TOLERANCE, FQTable, InconsistentModelError, inversion_order,
-                  invert_cuddeford)
+from ._df import (
+    NEGATIVE_DF_TOLERANCE,
+    FQTable,
+    InconsistentModelError,
+    inversion_order,
+    invert_cuddeford,
+)
 
 __all__ = ["DwarfGalaxy", "InconsistentModelError"]
 
@@ -320,7 +325,7 @@ class DwarfGalaxy:
 
     # ------------------------------------------------------------------ truth and DF
     def truth(self):
-        """The true parameters of the model, as plain floats and strings.
+        """Return the true parameters of the model, as plain floats and strings.
 
         Returns
         -------
@@ -368,7 +373,7 @@ class DwarfGalaxy:
         return float(np.exp(np.interp(0.5, m_proj, np.log(radii))))
 
     def distribution_function(self, E, L):
-        """The phase-space density f(E, L) of the stars, normalised to one star in all.
+        """Return the phase-space density f(E, L) of the stars, normalised to one star in all.
 
         Parameters
         ----------

@@ -238,7 +238,7 @@ class DefaultDwarfPrior:
         }
 
     def build_halo(self, params):
-        """The dark-matter halo profile of a draw."""
+        """Return the dark-matter halo profile of a draw."""
         from dmprofile import profiles
 
         family = str(params["halo_family"]).strip()

@@ -12,8 +12,14 @@ from astropy.table import vstack
 from .._utils import atomic_path, atomic_write_text, require, show_progress
 from .._version import __version__
 from ..exceptions import DMProfileWarning
-from ._chunks import (DEFAULT_CHUNK_SIZE, MANIFEST, chunk_name, compute_chunk, galaxy_range,
-                      read_chunk)
+from ._chunks import (
+    DEFAULT_CHUNK_SIZE,
+    MANIFEST,
+    chunk_name,
+    compute_chunk,
+    galaxy_range,
+    read_chunk,
+)
 from ._recipe import ENGINE_KEYS, SuiteRecipe, check_recipe_class, recipe_for_format
 from ._tables import files_checksum, fill_masked
 

@@ -8,11 +8,16 @@ import pytest
 from astropy import units as u
 from astropy.table import QTable, Table
 
-from dmprofile.classical import (DensityProfileBand, JeansResult, default_priors, jeans_analysis,
-                                 sigma_los)
+from dmprofile.classical import (
+    DensityProfileBand,
+    JeansResult,
+    default_priors,
+    jeans_analysis,
+    sigma_los,
+)
 from dmprofile.classical._likelihood import JeansLikelihood
 from dmprofile.exceptions import DMProfileWarning
-from dmprofile.profiles import NFW, Cuddeford, CoreNFW, Plummer
+from dmprofile.profiles import NFW, CoreNFW, Cuddeford, Plummer
 
 KMS = u.km / u.s
 

@@ -5,8 +5,12 @@ import pytest
 from astropy import units as u
 from astropy.tests.helper import assert_quantity_allclose
 
-from dmprofile.kinematics import (PlummerFit, SystemicVelocity, estimate_systemic_velocity,
-                                  fit_plummer_radius)
+from dmprofile.kinematics import (
+    PlummerFit,
+    SystemicVelocity,
+    estimate_systemic_velocity,
+    fit_plummer_radius,
+)
 
 KMS = u.km / u.s
 
@@ -97,8 +101,10 @@ def test_plummer_recovery(a, r_max):
 
 
 def test_plummer_default_field_is_largest_radius():
-    """Truncated samples: the default (field edge = largest radius) is unbiased, an
-    untruncated fit is biased low."""
+    """Check truncated samples: the default (field edge = largest radius) is unbiased.
+
+    An untruncated fit is biased low.
+    """
     rng = np.random.default_rng(12)
     R = plummer_radii(rng, 4000, 0.5, 0.6)
     default = fit_plummer_radius(R * u.kpc)

@@ -23,7 +23,7 @@ def trained_model_dir(toy_suite, tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def real_suite_dir(tmp_path_factory):
-    """A tiny suite written by the real generator (16x16 images, a few seconds)."""
+    """Write a tiny suite with the real generator (16x16 images, a few seconds)."""
     from dmprofile.suites import generate_dwarf_suite
 
     out = tmp_path_factory.mktemp("suites") / "tiny"

@@ -8,8 +8,7 @@ import pytest
 
 pytest.importorskip("keras")
 
-from dmprofile.nets import SlopeModel, load_model  # noqa: E402
-from dmprofile.nets import _io  # noqa: E402
+from dmprofile.nets import SlopeModel, _io, load_model  # noqa: E402
 
 
 @pytest.fixture

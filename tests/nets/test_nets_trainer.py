@@ -8,8 +8,16 @@ import pytest
 
 keras = pytest.importorskip("keras")
 
-from dmprofile.nets import (ModelFiles, SlopeTask, Task, Trainer, TrainingConfig,  # noqa: E402
-                            _modeldir, fit, load_model_files)
+from dmprofile.nets import (  # noqa: E402
+    ModelFiles,
+    SlopeTask,
+    Task,
+    Trainer,
+    TrainingConfig,
+    _modeldir,
+    fit,
+    load_model_files,
+)
 
 from nets_toys import make_toy_suite  # noqa: E402
 

@@ -7,8 +7,7 @@ import pytest
 
 pytest.importorskip("keras")
 
-from dmprofile.nets import (_modeldir, _slope_task, augment_images, load_model,  # noqa: E402
-                            train_slope)
+from dmprofile.nets import _modeldir, _slope_task, augment_images, load_model, train_slope  # noqa: E402
 
 from nets_toys import TINY, TRAIN_KWARGS  # noqa: E402
 

@@ -14,7 +14,7 @@ KMS = u.km / u.s
 
 
 def plummer_sample(n=2000, *, a=0.3, sigma=10.0, seed=0):
-    """A fake galaxy: Plummer positions (scale a kpc), isotropic Gaussian velocities."""
+    """Make a fake galaxy: Plummer positions (scale a kpc), isotropic Gaussian velocities."""
     rng = np.random.default_rng(seed)
     r = a / np.sqrt(rng.uniform(size=n) ** (-2 / 3) - 1)
     direction = rng.normal(size=(n, 3))

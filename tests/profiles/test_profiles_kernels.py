@@ -7,8 +7,17 @@ import pytest
 from astropy import units as u
 
 from dmprofile import profiles
-from dmprofile.profiles import (DC14, NFW, R_REF, BaesVanHese, CoreNFW, Cuddeford, Zhao,
-                                critical_density, kernels)
+from dmprofile.profiles import (
+    DC14,
+    NFW,
+    R_REF,
+    BaesVanHese,
+    CoreNFW,
+    Cuddeford,
+    Zhao,
+    critical_density,
+    kernels,
+)
 
 H0 = 70 * u.km / u.s / u.Mpc
 RHO_C = critical_density(H0)
@@ -16,7 +25,7 @@ R = np.geomspace(1e-4, 100.0, 61)
 
 
 def _fd_log(f, r, h=1e-5):
-    """d ln f / d ln r by a central difference."""
+    """Compute d ln f / d ln r by a central difference."""
     return (np.log(f(r * np.exp(h))) - np.log(f(r * np.exp(-h)))) / (2 * h)
 
 

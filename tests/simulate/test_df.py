@@ -7,8 +7,13 @@ from scipy import special
 
 from dmprofile._utils import G_KPC
 from dmprofile.profiles import Isotropic, OsipkovMerritt, Plummer
-from dmprofile.simulate._df import (NEGATIVE_DF_TOLERANCE, InconsistentModelError, cuddeford_lambda,
-                                    inversion_order, invert_cuddeford)
+from dmprofile.simulate._df import (
+    NEGATIVE_DF_TOLERANCE,
+    InconsistentModelError,
+    cuddeford_lambda,
+    inversion_order,
+    invert_cuddeford,
+)
 from dmprofile.simulate._dwarf import DwarfGalaxy
 
 

@@ -17,7 +17,7 @@ from dmprofile.simulate._dwarf import DwarfGalaxy, InconsistentModelError
 
 
 def _hernquist_tracer(a):
-    """A cusped (gamma = 1) tracer, as a Zhao profile when available."""
+    """Return a cusped (gamma = 1) tracer, as a Zhao profile when available."""
     zhao = pytest.importorskip("dmprofile.profiles").__dict__.get("Zhao")
     if zhao is None:
         pytest.skip("Zhao profile not available yet")
@@ -83,7 +83,7 @@ def _scalar(profile, method):
 
 
 def _relative_dispersion_errors(galaxy, pos, vel, edges, *, min_stars=5000, stellar_mass=0.0):
-    """(sampled / Jeans) - 1 of the LOS dispersion in projected-radius bins (3 projections)."""
+    """Return (sampled / Jeans) - 1 of the LOS dispersion in projected-radius bins (3 views)."""
     halo, tracer, aniso = galaxy.halo, galaxy.tracer, galaxy.anisotropy
     r_grid = np.geomspace(edges[0] * 0.9, edges[-1] * 1.1, 24)
     halo_mass = _scalar(halo, "_enclosed_mass")
@@ -185,7 +185,7 @@ def test_jeans_test_can_fail():
 
 
 def _galpy_case(kind):
-    """The same model built with galpy (natural units: ro = 1 kpc, vo = 100 km/s) and dmprofile."""
+    """Return one model built with galpy (units ro = 1 kpc, vo = 100 km/s) and with dmprofile."""
     gp = pytest.importorskip("galpy.potential")
     gdf = pytest.importorskip("galpy.df")
     ro, vo = 1.0, 100.0
@@ -216,7 +216,7 @@ def _galpy_case(kind):
 
 
 def _galpy_sample(df, n, ro, vo, seed):
-    np.random.seed(seed)  # galpy samples with numpy's legacy global generator
+    np.random.seed(seed)  # noqa: NPY002 - galpy samples with numpy's legacy global generator
     orbits = df.sample(n=n)
     r = orbits.r(use_physical=False) * ro
     v_r = orbits.vr(use_physical=False) * vo
@@ -270,7 +270,7 @@ def test_negative_df_is_rejected_never_clipped():
 
 
 def test_cored_tracer_in_cusp_needs_tangential_orbits():
-    """d nu / d Psi -> 0 at the centre of a cusp: no isotropic DF for a cored tracer there."""
+    """Check d nu / d Psi -> 0 at the centre of a cusp: no isotropic DF for a cored tracer there."""
     with pytest.raises(InconsistentModelError, match="negative") as info:
         DwarfGalaxy(NFW_HALO, Plummer(0.3 * u.kpc))
     assert info.value.reason == "negative_df"

@@ -12,9 +12,18 @@ import pytest
 from astropy.io import fits
 
 from dmprofile.exceptions import DMProfileWarning
-from dmprofile.suites import (ArraySpec, ChunkLayout, GalaxyData, GalaxyStreams, Suite,
-                              SuiteRecipe, generate_suite, read_suite, register_recipe,
-                              rows_to_table)
+from dmprofile.suites import (
+    ArraySpec,
+    ChunkLayout,
+    GalaxyData,
+    GalaxyStreams,
+    Suite,
+    SuiteRecipe,
+    generate_suite,
+    read_suite,
+    register_recipe,
+    rows_to_table,
+)
 
 RUN = {"n_galaxies": 7, "chunk_size": 2, "seed": 9, "progress": False}
 CHUNKS = [f"chunk_{i:05d}.fits" for i in range(4)]
