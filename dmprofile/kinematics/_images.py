@@ -92,13 +92,35 @@ class PhaseSpaceImages:
         self._p98 = p98
         self._meta = dict(meta or {})
 
-    images = property(lambda self: self._images, doc="float32 array (2, bins, bins).")
-    galaxy_parameters = property(lambda self: dict(self._galaxy_parameters),
-                                 doc="Galaxy parameters used (a copy).")
-    sources = property(lambda self: dict(self._sources), doc="Origin of each galaxy parameter.")
-    n_stars = property(lambda self: self._n_stars, doc="Number of usable stars.")
-    p98 = property(lambda self: self._p98, doc="98th percentile of ``|v - v_sys|``.")
-    meta = property(lambda self: dict(self._meta), doc="Provenance metadata.")
+    @property
+    def images(self):
+        """The two phase-space images, a float32 array of shape (2, bins, bins)."""
+        return self._images
+
+    @property
+    def galaxy_parameters(self):
+        """Galaxy parameters used (a copy)."""
+        return dict(self._galaxy_parameters)
+
+    @property
+    def sources(self):
+        """Origin of each galaxy parameter."""
+        return dict(self._sources)
+
+    @property
+    def n_stars(self):
+        """Number of usable stars."""
+        return self._n_stars
+
+    @property
+    def p98(self):
+        """98th percentile of ``|v - v_sys|``."""
+        return self._p98
+
+    @property
+    def meta(self):
+        """Provenance metadata."""
+        return dict(self._meta)
 
     @property
     def bins(self):

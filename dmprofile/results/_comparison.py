@@ -82,13 +82,25 @@ class Comparison:
                                              for k in posteriors})
         self._meta = dict(meta or {})
 
-    methods = property(lambda self: tuple(self._posteriors))
-    posteriors = property(lambda self: self._posteriors,
-                          doc="``{method: SlopePosterior}`` (read-only mapping).")
-    results = property(lambda self: self._results,
-                       doc="``{method: raw result}`` (read-only mapping).")
-    wall_times = property(lambda self: self._wall,
-                          doc="``{method: wall time in seconds}`` (read-only mapping).")
+    @property
+    def methods(self):
+        """The names of the compared methods, in order (tuple of str)."""
+        return tuple(self._posteriors)
+
+    @property
+    def posteriors(self):
+        """``{method: SlopePosterior}`` (read-only mapping)."""
+        return self._posteriors
+
+    @property
+    def results(self):
+        """``{method: raw result}`` (read-only mapping)."""
+        return self._results
+
+    @property
+    def wall_times(self):
+        """``{method: wall time in seconds}`` (read-only mapping)."""
+        return self._wall
 
     @property
     def meta(self):

@@ -54,10 +54,25 @@ class HDInterval(tuple):
     def __getnewargs_ex__(self):
         return (self[0], self[1]), {"center": self.center, "level": self.level}
 
-    low = property(lambda self: self[0])
-    high = property(lambda self: self[1])
-    plus = property(lambda self: self[1] - self.center)
-    minus = property(lambda self: self.center - self[0])
+    @property
+    def low(self):
+        """The lower end of the interval."""
+        return self[0]
+
+    @property
+    def high(self):
+        """The upper end of the interval."""
+        return self[1]
+
+    @property
+    def plus(self):
+        """The upper error, ``high - center``."""
+        return self[1] - self.center
+
+    @property
+    def minus(self):
+        """The lower error, ``center - low``."""
+        return self.center - self[0]
 
     def __repr__(self):
         return (f"HDInterval(low={self.low:.4g}, high={self.high:.4g}, center={self.center:.4g}, "
@@ -281,16 +296,40 @@ class SlopePosterior:
         return cls(grid, per_pass.mean(axis=0), pdf_std=per_pass.std(axis=0), meta=meta)
 
     # ------------------------------------------------------------------ attributes
-    grid = property(lambda self: self._grid, doc="The ``gamma_150`` grid (read-only array).")
-    pdf = property(lambda self: self._pdf, doc="The normalised posterior density on the grid.")
-    pdf_std = property(lambda self: self._pdf_std,
-                       doc="Epistemic spread of the pdf on the grid (None when not available).")
-    samples = property(lambda self: self._samples,
-                       doc="The samples the posterior was built from (None when not available).")
-    mode = property(lambda self: self._mode,
-                    doc="The primary mode (grid maximum refined by a parabola through 3 nodes).")
-    mean = property(lambda self: self._mean, doc="The posterior mean.")
-    std = property(lambda self: self._std, doc="The posterior standard deviation.")
+    @property
+    def grid(self):
+        """The ``gamma_150`` grid (read-only array)."""
+        return self._grid
+
+    @property
+    def pdf(self):
+        """The normalised posterior density on the grid."""
+        return self._pdf
+
+    @property
+    def pdf_std(self):
+        """Epistemic spread of the pdf on the grid (None when not available)."""
+        return self._pdf_std
+
+    @property
+    def samples(self):
+        """The samples the posterior was built from (None when not available)."""
+        return self._samples
+
+    @property
+    def mode(self):
+        """The primary mode (grid maximum refined by a parabola through 3 nodes)."""
+        return self._mode
+
+    @property
+    def mean(self):
+        """The posterior mean."""
+        return self._mean
+
+    @property
+    def std(self):
+        """The posterior standard deviation."""
+        return self._std
 
     @property
     def meta(self):
