@@ -95,7 +95,8 @@ def concentration_dutton_maccio(M200, *, h=_LITTLE_H):
 
     Returns
     -------
-    c200 : float or array
+    float or array
+        The concentration, with the shape of ``M200``.
 
     References
     ----------
@@ -273,7 +274,7 @@ def zhao_gamma_from_log_slope(log_slope, x, alpha, beta):
 
 
 def zhao_r_minus2_ratio(alpha, beta, gamma):
-    """r_-2 / r_s = [(2 - gamma) / (beta - 2)]^(1/alpha): where the Zhao log-slope is -2."""
+    """Return ``r_-2 / r_s = [(2 - gamma) / (beta - 2)]^(1/alpha)`` (where the log-slope is -2)."""
     return ((2.0 - gamma) / (beta - 2.0)) ** (1.0 / alpha)
 
 
@@ -419,7 +420,7 @@ def dc14_shape(log_mstar_mhalo):
 def dc14_concentration_ratio(log_mstar_mhalo):
     """c_DC14 / c_NFW = 1 + 0.00003 exp(3.4 (X + 4.5)) of Di Cintio et al. (2014).
 
-    Here c_DC14 = r200 / r_-2 of the DC14 halo and c_NFW = r200 / r_s of the dark-matter-only
+    Here ``c_DC14 = r200 / r_-2`` of the DC14 halo and c_NFW = r200 / r_s of the dark-matter-only
     halo of the same mass.
     """
     return 1.0 + 0.00003 * np.exp(3.4 * (log_mstar_mhalo + 4.5))
