@@ -34,7 +34,8 @@ class AnisotropyProfile(ParametrizedMixin):
 
         Returns
         -------
-        beta : `~astropy.units.Quantity` [dimensionless]
+        `~astropy.units.Quantity` [dimensionless]
+            The anisotropy beta at ``r``.
         """
         rv = as_value(r, LENGTH, "r", positive=True)
         return np.reshape(self._beta(rv), np.shape(rv)) * u.dimensionless_unscaled

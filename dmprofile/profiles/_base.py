@@ -171,7 +171,8 @@ class DensityProfile(ParametrizedMixin):
 
         Returns
         -------
-        rho : `~astropy.units.Quantity` [mass density], in Msun / kpc3
+        `~astropy.units.Quantity` [mass density]
+            The density at ``r``, in Msun / kpc3.
         """
         return self._density(as_value(r, LENGTH, "r", positive=True)) * DENSITY
 
@@ -184,7 +185,8 @@ class DensityProfile(ParametrizedMixin):
 
         Returns
         -------
-        mass : `~astropy.units.Quantity` [mass], in Msun
+        `~astropy.units.Quantity` [mass]
+            The mass inside ``r``, in Msun.
         """
         rv = as_value(r, LENGTH, "r", positive=True)
         return np.reshape(self._enclosed_mass(rv), np.shape(rv)) * MASS
@@ -198,7 +200,8 @@ class DensityProfile(ParametrizedMixin):
 
         Returns
         -------
-        slope : `~astropy.units.Quantity` [dimensionless]
+        `~astropy.units.Quantity` [dimensionless]
+            The logarithmic slope d ln rho / d ln r at ``r``.
         """
         rv = as_value(r, LENGTH, "r", positive=True, allow_zero=False)
         return np.reshape(self._log_slope(rv), np.shape(rv)) * u.dimensionless_unscaled
@@ -212,7 +215,8 @@ class DensityProfile(ParametrizedMixin):
 
         Returns
         -------
-        v_circ : `~astropy.units.Quantity` [speed], in km / s
+        `~astropy.units.Quantity` [speed]
+            The circular velocity at ``r``, in km / s.
         """
         rv = as_value(r, LENGTH, "r", positive=True, allow_zero=False)
         return np.reshape(self._circular_velocity(rv), np.shape(rv)) * VELOCITY
@@ -227,7 +231,8 @@ class DensityProfile(ParametrizedMixin):
 
         Returns
         -------
-        sigma : `~astropy.units.Quantity` [surface mass density], in Msun / kpc2
+        `~astropy.units.Quantity` [surface mass density]
+            The surface density at projected radius ``R``, in Msun / kpc2.
         """
         Rv = as_value(R, LENGTH, "R", positive=True, allow_zero=False)
         return np.reshape(self._surface_density(Rv), np.shape(Rv)) * MASS / LENGTH**2
@@ -251,7 +256,7 @@ class DensityProfile(ParametrizedMixin):
         raise NotImplementedError
 
     def virial_radius(self, *, overdensity=200, H0=None):
-        """Radius inside which the mean density is ``overdensity`` times critical.
+        """Return the radius inside which the mean density is ``overdensity`` times critical.
 
         Parameters
         ----------
@@ -262,7 +267,8 @@ class DensityProfile(ParametrizedMixin):
 
         Returns
         -------
-        r_vir : `~astropy.units.Quantity` [length], in kpc
+        `~astropy.units.Quantity` [length]
+            The virial radius, in kpc.
         """
         return self._virial_radius(overdensity, _default_H0() if H0 is None else H0) * LENGTH
 
@@ -281,11 +287,19 @@ class DensityProfile(ParametrizedMixin):
         return float(np.exp(optimize.brentq(f, lo, hi, xtol=1e-10)))
 
     def virial_mass(self, *, overdensity=200, H0=None):
-        """Mass inside `virial_radius`, e.g. M200.
+        """Return the mass inside `virial_radius`, e.g. M200.
+
+        Parameters
+        ----------
+        overdensity : float
+            Overdensity with respect to the critical density (200 for M200).
+        H0 : `~astropy.units.Quantity` [frequency], optional
+            Hubble constant; defaults to Planck 2018 (``astropy.cosmology.Planck18``).
 
         Returns
         -------
-        mass : `~astropy.units.Quantity` [mass], in Msun
+        `~astropy.units.Quantity` [mass]
+            The virial mass, in Msun.
         """
         r = self.virial_radius(overdensity=overdensity, H0=H0)
         return self.enclosed_mass(r)

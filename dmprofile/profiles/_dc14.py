@@ -28,7 +28,12 @@ def dc14_shape(log_mstar_mhalo):
 
     Returns
     -------
-    alpha, beta, gamma : float
+    alpha : float
+        The sharpness of the transition between the inner and outer slopes.
+    beta : float
+        The outer slope.
+    gamma : float
+        The inner slope.
 
     Examples
     --------
@@ -73,6 +78,8 @@ class DC14(Zhao):
         X = log10(M_star / M200).
     H0 : `~astropy.units.Quantity` [frequency], optional
         Hubble constant (default Planck 2018).
+    _stacklevel : int
+        Private: the ``stacklevel`` of the clamping warning (3 when called by `from_M200_c`).
 
     Notes
     -----

@@ -53,6 +53,13 @@ class NFW(DensityProfile):
             Concentration r200 / r_s.
         H0 : `~astropy.units.Quantity` [frequency], optional
             Hubble constant (default Planck 2018).
+        overdensity : float
+            Overdensity with respect to the critical density (200 for M200).
+
+        Returns
+        -------
+        `NFW`
+            The halo.
         """
         m200, rho_c, overdensity = _virial_args(M200, H0, overdensity)
         c = _positive_float(c, "c")

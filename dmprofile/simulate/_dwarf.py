@@ -302,7 +302,7 @@ class DwarfGalaxy:
 
         Returns
         -------
-        stars : `~astropy.table.QTable`
+        `~astropy.table.QTable`
             Columns ``x, y, z`` [kpc] and ``vx, vy, vz`` [km/s] (galaxy centre at rest at the
             origin); ``meta`` holds `truth` plus ``seed``, ``n_stars`` and ``dmprofile_version``.
         """
@@ -329,7 +329,7 @@ class DwarfGalaxy:
 
         Returns
         -------
-        truth : dict
+        dict
             ``gamma_150`` (d ln rho / d ln r of the halo at 150 pc), ``rho_150`` [Msun/kpc3],
             ``M_150`` [Msun] (halo mass inside 150 pc), ``halo_family``, ``halo_<parameter>``
             (internal units), ``tracer_family``, ``tracer_<parameter>``, ``r_half`` (projected
@@ -384,7 +384,7 @@ class DwarfGalaxy:
 
         Returns
         -------
-        f : `~astropy.units.Quantity`
+        `~astropy.units.Quantity`
             In kpc^-3 (km/s)^-3; zero for unbound or forbidden (Q <= 0) orbits.
         """
         e = as_value(E, VELOCITY**2, "E")

@@ -49,32 +49,38 @@ class DefaultDwarfPrior:
 
     Parameters
     ----------
-    family_weights : dict
-        Relative probability of each halo family among ``"dc14"``, ``"corenfw"``, ``"zhao"``,
-        ``"nfw"``.
-    log_m200_range : tuple of float
-        Range of log10(M200 / Msun).
-    c_scatter : float
-        Scatter of log10(c) around the c-M relation, dex.
-    log_mstar_mhalo_range, corenfw_eta_range, corenfw_n_range, zhao_gamma_range,
-    zhao_alpha_range, zhao_beta_range : tuple of float
-        Ranges of the family parameters (see above).
-    r_half_range : tuple of float
-        Range of the projected half-light radius, kpc (log-uniform).
-    beta0_range : tuple of float
-        Range of the central anisotropy.
-    r_a_range : tuple of float
-        Range of r_a / R_half (log-uniform).
-    p_constant_beta : float
-        Probability of an infinite anisotropy radius.
-    n_stars_range : tuple of int
-        Range of the number of stars (log-uniform).
-    v_err_range : tuple of float
-        Range of the median velocity error, km/s (log-uniform).
-    v_err_scatter : float
-        Star-to-star scatter of the velocity errors, dex.
-    contamination, binary_fraction : float
-        Passed to `dmprofile.observe.observe`.
+    **kwargs
+        The settings of the prior, by keyword (any subset; the others keep their defaults):
+
+        family_weights : dict
+            Relative probability of each halo family among ``"dc14"``, ``"corenfw"``, ``"zhao"``,
+            ``"nfw"``.
+        log_m200_range : tuple of float
+            Range of log10(M200 / Msun).
+        c_scatter : float
+            Scatter of log10(c) around the c-M relation, dex.
+        log_mstar_mhalo_range : tuple of float
+            Range of log10(M*/Mhalo) of the DC14 halos.
+        corenfw_eta_range, corenfw_n_range : tuple of float
+            Ranges of eta = r_c / R_half and n of the coreNFW halos.
+        zhao_gamma_range, zhao_alpha_range, zhao_beta_range : tuple of float
+            Ranges of gamma, alpha and beta of the Zhao halos.
+        r_half_range : tuple of float
+            Range of the projected half-light radius, kpc (log-uniform).
+        beta0_range : tuple of float
+            Range of the central anisotropy.
+        r_a_range : tuple of float
+            Range of r_a / R_half (log-uniform).
+        p_constant_beta : float
+            Probability of an infinite anisotropy radius.
+        n_stars_range : tuple of int
+            Range of the number of stars (log-uniform).
+        v_err_range : tuple of float
+            Range of the median velocity error, km/s (log-uniform).
+        v_err_scatter : float
+            Star-to-star scatter of the velocity errors, dex.
+        contamination, binary_fraction : float
+            Passed to `dmprofile.observe.observe`.
 
     Examples
     --------
@@ -173,7 +179,18 @@ class DefaultDwarfPrior:
 
     @classmethod
     def from_dict(cls, description):
-        """Rebuild a prior from `to_dict` output (the class named there is imported)."""
+        """Rebuild a prior from `to_dict` output (the class named there is imported).
+
+        Parameters
+        ----------
+        description : dict
+            The output of `to_dict`: ``class`` (dotted name) and ``parameters``.
+
+        Returns
+        -------
+        `DefaultDwarfPrior`
+            The prior, an instance of the class named.
+        """
         module, _, name = description["class"].rpartition(".")
         klass = getattr(importlib.import_module(module), name)
         if not (isinstance(klass, type) and issubclass(klass, DefaultDwarfPrior)):
@@ -191,7 +208,7 @@ class DefaultDwarfPrior:
 
         Returns
         -------
-        params : dict
+        dict
             Plain floats/str/int with keys `param_names`: ``halo_family``, ``log_m200``
             [log10 Msun], ``c``, the family parameters (``log_mstar_mhalo`` for DC14; ``r_c``
             [kpc], ``n`` for coreNFW; ``gamma``, ``alpha``, ``beta`` for Zhao; NaN otherwise),
@@ -238,7 +255,18 @@ class DefaultDwarfPrior:
         }
 
     def build_halo(self, params):
-        """Return the dark-matter halo profile of a draw."""
+        """Return the dark-matter halo profile of a draw.
+
+        Parameters
+        ----------
+        params : dict
+            A draw (see `draw`).
+
+        Returns
+        -------
+        `~dmprofile.profiles.DensityProfile`
+            The halo.
+        """
         from dmprofile import profiles
 
         family = str(params["halo_family"]).strip()
