@@ -101,9 +101,23 @@ def _project(ra, dec, center, distance):
 
 
 def elliptical_radius(x, y, ellipticity, position_angle):
-    """Circularised elliptical radius sqrt((1-e) X^2 + Y^2/(1-e)), X along the major axis.
+    """Return the circularised elliptical radius sqrt((1-e) X^2 + Y^2/(1-e)).
 
-    ``x`` points east, ``y`` north and ``position_angle`` [rad] is measured east of north.
+    X is along the major axis, Y along the minor axis.
+
+    Parameters
+    ----------
+    x, y : array-like
+        Projected positions; ``x`` points east, ``y`` north.
+    ellipticity : float
+        The ellipticity e = 1 - b / a.
+    position_angle : float
+        The position angle of the major axis [rad], east of north.
+
+    Returns
+    -------
+    ndarray
+        The radius, in the units of ``x`` and ``y``.
     """
     s, c = np.sin(position_angle), np.cos(position_angle)
     major = x * s + y * c
@@ -118,9 +132,9 @@ class StarCatalogue:
 
     Build it with `StarCatalogue.from_table`. Attributes hold plain float arrays; the galaxy
     parameters are Quantities (``center`` and ``distance`` are None for tables given in
-    projected ``x``, ``y``).
+    projected ``x``, ``y``). The parameters are also the attributes.
 
-    Attributes
+    Parameters
     ----------
     x, y : ndarray
         Projected positions [kpc]; ``x`` towards the east, ``y`` towards the north.

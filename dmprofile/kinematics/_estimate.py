@@ -12,9 +12,9 @@ __all__ = ["SystemicVelocity", "PlummerFit", "estimate_systemic_velocity", "fit_
 
 @dataclass(frozen=True)
 class SystemicVelocity:
-    """Result of `estimate_systemic_velocity`.
+    """Result of `estimate_systemic_velocity`; the parameters are also the attributes.
 
-    Attributes
+    Parameters
     ----------
     v_sys, v_sys_err : `~astropy.units.Quantity` [speed]
         Maximum-likelihood mean line-of-sight velocity and its 1-sigma (Fisher) uncertainty.
@@ -38,9 +38,9 @@ class SystemicVelocity:
 
 @dataclass(frozen=True)
 class PlummerFit:
-    """Result of `fit_plummer_radius`.
+    """Result of `fit_plummer_radius`; the parameters are also the attributes.
 
-    Attributes
+    Parameters
     ----------
     r_half, r_half_err : `~astropy.units.Quantity` [length]
         Maximum-likelihood projected half-light radius (the Plummer scale radius) and its
@@ -132,7 +132,7 @@ def estimate_systemic_velocity(v_los, v_err=None, *, weights=None):
 
     Returns
     -------
-    result : `SystemicVelocity`
+    `SystemicVelocity`
         With ``v_sys``, ``v_sys_err``, ``sigma``, ``sigma_err`` and ``n_stars``.
 
     Examples
@@ -219,7 +219,7 @@ def fit_plummer_radius(R, *, r_max=None, weights=None):
 
     Returns
     -------
-    result : `PlummerFit`
+    `PlummerFit`
         With ``r_half``, ``r_half_err``, ``r_max`` and ``n_stars``.
 
     Notes

@@ -63,9 +63,10 @@ class PhaseSpaceImages:
     ``images[c, i, j]`` has ``i`` along the first coordinate (x or R/R_half) and ``j`` along the
     second (y or v), the order of `numpy.histogram2d`.
 
-    Create it with `phase_space_images`. Instances are read-only.
+    Create it with `phase_space_images`. Instances are read-only; the parameters are also the
+    attributes.
 
-    Attributes
+    Parameters
     ----------
     images : ndarray
         float32 array of shape (2, bins, bins).
@@ -160,7 +161,7 @@ class PhaseSpaceImages:
 
         Returns
         -------
-        axes : ndarray of `~matplotlib.axes.Axes`
+        ndarray of `~matplotlib.axes.Axes`
             The two axes (call ``axes[0].figure.savefig(...)`` to save).
         """
         plt = require("matplotlib.pyplot", "plot")
@@ -210,7 +211,7 @@ def phase_space_images(table, *, bins=64, member_threshold=None, **galaxy_parame
 
     Returns
     -------
-    images : `PhaseSpaceImages`
+    `PhaseSpaceImages`
 
     Examples
     --------

@@ -146,7 +146,20 @@ class Comparison:
         return table
 
     def summary(self, level=0.68, digits=2):
-        """One line per method: its posterior summary and wall time."""
+        """Summarise the comparison, one line per method: its posterior summary and wall time.
+
+        Parameters
+        ----------
+        level : float
+            Probability of the highest-density intervals.
+        digits : int
+            Number of decimals.
+
+        Returns
+        -------
+        str
+            The summary.
+        """
         width = max(len(m) for m in self._posteriors)
         return "\n".join(f"{m:<{width}}  {p.summary(level, digits)}{self._wall_text(m)}"
                          for m, p in self._posteriors.items())

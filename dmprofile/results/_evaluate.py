@@ -214,7 +214,7 @@ def _markdown_table(table):
 class SlopeEvaluation:
     """Accuracy and calibration of a set of slope posteriors; made by `evaluate_posteriors`.
 
-    Attributes
+    Parameters
     ----------
     table : `~astropy.table.QTable`
         One row per galaxy: ``truth``, ``mode``, ``mean``, ``median``, ``std``, ``low_68``,
@@ -227,6 +227,17 @@ class SlopeEvaluation:
         The metrics binned in star count (None without ``n_stars``) and in true slope.
     coverage_curve : `~astropy.table.QTable`
         Empirical coverage of the intervals at nominal levels 0.05 ... 0.95.
+    label : str
+        Name of the evaluation, used in the report and the file names.
+    meta : dict, optional
+        Provenance.
+
+    Attributes
+    ----------
+    table, by_n_stars, by_truth, coverage_curve, label, meta
+        As given.
+    files : dict
+        The paths written by `write` (empty before).
     """
 
     def __init__(self, table, metrics, by_n_stars, by_truth, coverage_curve, *, label="slope",
@@ -237,6 +248,7 @@ class SlopeEvaluation:
 
     @property
     def metrics(self):
+        """The overall metrics (dict, a copy)."""
         return dict(self._metrics)
 
     def __getitem__(self, key):
@@ -258,6 +270,7 @@ class SlopeEvaluation:
         return _jsonable(out)
 
     def to_json(self):
+        """Return `to_dict` as a JSON string."""
         return json.dumps(self.to_dict(), indent=2)
 
     def to_markdown(self):
@@ -284,7 +297,19 @@ class SlopeEvaluation:
         return "\n".join(lines) + "\n"
 
     def write(self, out_dir):
-        """Write JSON, markdown, the per-object ECSV table and the figures; return their paths."""
+        """Write JSON, markdown, the per-object ECSV table and the figures.
+
+        Parameters
+        ----------
+        out_dir : str or `~pathlib.Path`
+            The folder to write into (created if needed).
+
+        Returns
+        -------
+        dict
+            The paths of the files written, by kind (``json``, ``markdown``, ``table``,
+            ``fig_<name>``).
+        """
         from pathlib import Path
 
         out_dir = Path(out_dir)
@@ -335,7 +360,18 @@ class SlopeEvaluation:
         return plt.gca() if n == 1 else plt.subplots(1, n, figsize=(4.5 * n, 4))[1]
 
     def plot_scatter(self, ax=None):
-        """Mode versus true slope with the 68% intervals as error bars; returns the Axes."""
+        """Plot the mode versus the true slope with the 68% intervals as error bars.
+
+        Parameters
+        ----------
+        ax : `matplotlib.axes.Axes`, optional
+            The axes to draw on (default: the current axes).
+
+        Returns
+        -------
+        `matplotlib.axes.Axes`
+            The axes drawn on.
+        """
         ax = self._axes(ax)
         t = self.table
         yerr = np.vstack([t["mode"] - t["low_68"], t["high_68"] - t["mode"]]).clip(0)
@@ -352,7 +388,18 @@ class SlopeEvaluation:
         return ax
 
     def plot_calibration(self, axes=None):
-        """PIT histogram and the coverage curve of the intervals; returns the two Axes."""
+        """Plot the PIT histogram and the coverage curve of the intervals.
+
+        Parameters
+        ----------
+        axes : sequence of two `matplotlib.axes.Axes`, optional
+            The axes to draw on (default: a new figure).
+
+        Returns
+        -------
+        tuple of `matplotlib.axes.Axes`
+            The two axes drawn on.
+        """
         ax1, ax2 = self._axes(axes, 2)
         pit = self.table["pit"]
         nbins = self._metrics["pit_bins"]
@@ -374,7 +421,20 @@ class SlopeEvaluation:
         return ax1, ax2
 
     def plot_binned(self, by="truth", axes=None):
-        """Accuracy, posterior width and coverage versus ``by`` ("truth" or "n_stars")."""
+        """Plot the accuracy, the posterior width and the coverage versus ``by``.
+
+        Parameters
+        ----------
+        by : {"truth", "n_stars"}
+            The binning: true slope or number of stars.
+        axes : sequence of three `matplotlib.axes.Axes`, optional
+            The axes to draw on (default: a new figure).
+
+        Returns
+        -------
+        sequence of `matplotlib.axes.Axes`
+            The three axes drawn on.
+        """
         table = self.by_truth if by == "truth" else self.by_n_stars
         if table is None:
             msg = "no n_stars were given to evaluate_posteriors"

@@ -315,8 +315,10 @@ class MassProfile:
 
         Returns
         -------
-        low, high : `~astropy.units.Quantity`
-            The ``50 - 50 level`` and ``50 + 50 level`` percentiles at each radius.
+        low : `~astropy.units.Quantity`
+            The ``50 - 50 level`` percentile at each radius.
+        high : `~astropy.units.Quantity`
+            The ``50 + 50 level`` percentile at each radius.
 
         Raises
         ------

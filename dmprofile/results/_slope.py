@@ -30,6 +30,18 @@ def default_grid(n=601, low=-3.0, high=1.0):
     """Return the default grid of ``gamma_150`` values: ``n`` points over [``low``, ``high``].
 
     The default spacing is 0.00667, well below the typical posterior width (~0.1).
+
+    Parameters
+    ----------
+    n : int
+        Number of grid points.
+    low, high : float
+        The ends of the grid.
+
+    Returns
+    -------
+    ndarray
+        The grid, shape (n,).
     """
     return np.linspace(low, high, int(n))
 
@@ -39,9 +51,19 @@ class HDInterval(tuple):
 
     It unpacks as a 2-tuple; ``str()`` gives ``"-0.38 +0.21/-0.28"``.
 
+    Parameters
+    ----------
+    low, high : float
+        The ends of the interval.
+    center : float
+        The centre the errors are measured from (the mode).
+    level : float
+        The probability the interval holds.
+
     Attributes
     ----------
     low, high, center, level : float
+        As given.
     plus, minus : float
         ``high - center`` and ``center - low``.
     """
@@ -82,7 +104,18 @@ class HDInterval(tuple):
         return self.format()
 
     def format(self, digits=2):
-        """``"center +plus/-minus"`` with ``digits`` decimals."""
+        """Format the interval as ``"center +plus/-minus"``.
+
+        Parameters
+        ----------
+        digits : int
+            Number of decimals.
+
+        Returns
+        -------
+        str
+            The formatted interval.
+        """
         return f"{self.center:.{digits}f} +{self.plus:.{digits}f}/-{self.minus:.{digits}f}"
 
 
@@ -347,6 +380,19 @@ class SlopePosterior:
         A local maximum (the grid edges included) counts as a mode when its height is at least
         ``min_height`` times that of the primary peak and the lowest density between it and the
         primary peak is at most ``1 - min_dip`` times its own height.
+
+        Parameters
+        ----------
+        min_height : float
+            Smallest height of a secondary mode, as a fraction of the primary peak.
+        min_dip : float
+            Smallest dip between a secondary mode and the primary peak, as a fraction of the
+            secondary mode's height.
+
+        Returns
+        -------
+        list of float
+            The modes, primary first.
         """
         peaks = _gp._secondary_peaks(self._grid, self._pdf, min_height=min_height, min_dip=min_dip)
         if not peaks:
@@ -361,7 +407,14 @@ class SlopePosterior:
         return modes[1] if len(modes) > 1 else None
 
     def interval(self, level=0.68):
-        """Highest-density interval holding ``level`` of the probability, grown from the mode.
+        """Return the highest-density interval holding ``level`` of the probability.
+
+        The interval is grown from the mode.
+
+        Parameters
+        ----------
+        level : float
+            The probability held, between 0 and 1 (exclusive).
 
         Returns
         -------
@@ -376,13 +429,35 @@ class SlopePosterior:
         return HDInterval(low[0], high[0], center=self._mode, level=level)
 
     def cdf(self, x):
-        """Posterior probability that ``gamma_150 <= x`` (0 below and 1 above the grid)."""
+        """Return the posterior probability that ``gamma_150 <= x``.
+
+        Parameters
+        ----------
+        x : float or array_like
+            Values of ``gamma_150``.
+
+        Returns
+        -------
+        float or ndarray
+            The probability, 0 below and 1 above the grid, with the shape of ``x``.
+        """
         x = np.asarray(getattr(x, "value", x), dtype=float)
         out = _gp._cdf_at(self._grid, self._pdf[None], self._cnodes, x.ravel()).reshape(x.shape)
         return float(out) if out.ndim == 0 else out
 
     def quantile(self, q):
-        """Inverse of `cdf` for probabilities ``q`` in [0, 1]."""
+        """Return the values of ``gamma_150`` at probabilities ``q`` (the inverse of `cdf`).
+
+        Parameters
+        ----------
+        q : float or array_like
+            Probabilities in [0, 1].
+
+        Returns
+        -------
+        float or ndarray
+            The quantiles, with the shape of ``q``.
+        """
         q = np.asarray(q, dtype=float)
         if np.any((q < 0) | (q > 1)) or not np.all(np.isfinite(q)):
             msg = f"q must lie in [0, 1], got {q}"
@@ -391,7 +466,20 @@ class SlopePosterior:
         return float(out) if out.ndim == 0 else out
 
     def sample(self, n, *, seed=None):
-        """Draw ``n`` samples of ``gamma_150`` by exact inversion of the piecewise-quadratic CDF."""
+        """Draw ``n`` samples of ``gamma_150`` by exact inversion of the piecewise-quadratic CDF.
+
+        Parameters
+        ----------
+        n : int
+            Number of samples.
+        seed : int, `~numpy.random.SeedSequence` or `~numpy.random.Generator`, optional
+            Seed of the random numbers.
+
+        Returns
+        -------
+        ndarray
+            The samples, shape (n,).
+        """
         n = int(n)
         if n < 0:
             msg = f"n must be >= 0, got {n}"
@@ -401,7 +489,20 @@ class SlopePosterior:
 
     # ------------------------------------------------------------------ text
     def summary(self, level=0.68, digits=2):
-        """One line: mode +plus/-minus (HDI), mean, std and the secondary mode if any."""
+        """Summarise the posterior in one line.
+
+        Parameters
+        ----------
+        level : float
+            Probability of the highest-density interval.
+        digits : int
+            Number of decimals.
+
+        Returns
+        -------
+        str
+            Mode +plus/-minus (HDI), mean, std and the secondary mode if any.
+        """
         text = (f"gamma_150 = {self.interval(level).format(digits)} ({level:.0%} HDI), "
                 f"mean {self._mean:.{digits}f}, std {self._std:.{digits}f}")
         second = self.secondary_mode
@@ -414,9 +515,13 @@ class SlopePosterior:
 
     # ------------------------------------------------------------------ table and files
     def to_table(self):
-        """`~astropy.table.QTable` with columns ``gamma_150``, ``pdf`` (and ``pdf_std``).
+        """Return the posterior as a table.
 
-        All columns are dimensionless; ``meta`` holds the provenance and the summary statistics.
+        Returns
+        -------
+        `~astropy.table.QTable`
+            Columns ``gamma_150``, ``pdf`` (and ``pdf_std``), all dimensionless; ``meta`` holds
+            the provenance and the summary statistics.
         """
         cols = {"gamma_150": self._grid * u.dimensionless_unscaled,
                 "pdf": self._pdf * u.dimensionless_unscaled}
@@ -430,7 +535,20 @@ class SlopePosterior:
 
     @classmethod
     def from_table(cls, table, *, samples=None):
-        """Rebuild a posterior from the output of `to_table` (or any table with those columns)."""
+        """Rebuild a posterior from the output of `to_table` (or any table with those columns).
+
+        Parameters
+        ----------
+        table : `~astropy.table.Table`
+            With columns ``gamma_150`` and ``pdf`` (and optionally ``pdf_std``).
+        samples : array_like, optional
+            The samples the posterior was built from.
+
+        Returns
+        -------
+        `SlopePosterior`
+            The posterior.
+        """
         for name in ("gamma_150", "pdf"):
             if name not in table.colnames:
                 msg = f"table must have columns 'gamma_150' and 'pdf', got {table.colnames}"
@@ -447,7 +565,15 @@ class SlopePosterior:
         return cls(value("gamma_150"), value("pdf"), pdf_std=std, samples=samples, meta=meta)
 
     def write(self, path, *, overwrite=False):
-        """Write to ECSV (``.ecsv``) or FITS (``.fits``; the samples, if any, in HDU "SAMPLES")."""
+        """Write to ECSV (``.ecsv``) or FITS (``.fits``; the samples, if any, in HDU "SAMPLES").
+
+        Parameters
+        ----------
+        path : str or `~pathlib.Path`
+            The file; its extension sets the format.
+        overwrite : bool
+            Whether to replace an existing file.
+        """
         from astropy.io import fits
 
         path = Path(path)
@@ -475,7 +601,18 @@ class SlopePosterior:
 
     @classmethod
     def read(cls, path):
-        """Read a posterior written by `write`."""
+        """Read a posterior written by `write`.
+
+        Parameters
+        ----------
+        path : str or `~pathlib.Path`
+            An ECSV or FITS file.
+
+        Returns
+        -------
+        `SlopePosterior`
+            The posterior.
+        """
         from astropy.io import fits
         from astropy.table import Table
 
