@@ -166,7 +166,8 @@ def sigma_los(R, halo, tracer, anisotropy=None, *, r_trunc=None, stellar_mass=No
 
     Returns
     -------
-    sigma : `~astropy.units.Quantity` [speed], in km / s, with the shape of ``R``.
+    `~astropy.units.Quantity` [speed]
+        The line-of-sight velocity dispersion in km / s, with the shape of ``R``.
 
     Notes
     -----

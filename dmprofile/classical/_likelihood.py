@@ -49,7 +49,7 @@ def default_priors(halo="zhao_m200", anisotropy="baes"):
 
     Returns
     -------
-    priors : dict
+    dict
         The systemic velocity ``v_sys`` is added by `jeans_analysis` when it is fitted: uniform
         within half the velocity standard deviation of the stars' mean.
 

@@ -35,7 +35,7 @@ def mixture_priors(r_half, prior=None):
 
     Returns
     -------
-    families : dict
+    dict
         ``{family: (jeans_halo, weight, priors)}`` for the families of positive weight, with
         ``priors`` in the form of `default_priors`: ``log10_M200`` uniform in
         ``log_m200_range``, ``c`` log-normal around the Dutton & Maccio (2014) relation with

@@ -148,11 +148,33 @@ class DensityProfileBand:
         return _percentiles(profile.at(rv * LENGTH))[:, 0]
 
     def density_at(self, r):
-        """16/50/84th percentiles of rho at radius ``r`` (log-log interpolation)."""
+        """Return the 16/50/84th percentiles of rho at radius ``r`` (log-log interpolation).
+
+        Parameters
+        ----------
+        r : `~astropy.units.Quantity` [length]
+            A radius inside the band's grid.
+
+        Returns
+        -------
+        ndarray
+            The three percentiles, in Msun / kpc3.
+        """
         return self._at(self._density, r)
 
     def mass_at(self, r):
-        """16/50/84th percentiles of M(<r) at radius ``r`` (log-log interpolation)."""
+        """Return the 16/50/84th percentiles of M(<r) at radius ``r`` (log-log interpolation).
+
+        Parameters
+        ----------
+        r : `~astropy.units.Quantity` [length]
+            A radius inside the band's grid.
+
+        Returns
+        -------
+        ndarray
+            The three percentiles, in Msun.
+        """
         return self._at(self._mass, r)
 
     def __repr__(self):
@@ -169,7 +191,7 @@ class DensityProfileBand:
 
         Returns
         -------
-        table : `~astropy.table.QTable`
+        `~astropy.table.QTable`
             Columns ``r``, ``rho_16``, ``rho_50``, ``rho_84``, ``mass_16``, ``mass_50``,
             ``mass_84``; the band's ``meta``.
         """
@@ -185,12 +207,20 @@ class DensityProfileBand:
         Parameters
         ----------
         ax : `matplotlib.axes.Axes`, optional
+            The axes to draw on (default: a new figure).
         quantity : {"density", "mass"}
-        color, label : matplotlib styling; extra ``kwargs`` go to ``ax.plot``.
+            The profile to draw.
+        color : str
+            Colour of the median line and of the band.
+        label : str, optional
+            Legend label of the median line.
+        **kwargs
+            Passed on to ``ax.plot``.
 
         Returns
         -------
-        ax : `matplotlib.axes.Axes`
+        `matplotlib.axes.Axes`
+            The axes drawn on.
         """
         plt = require("matplotlib.pyplot", "plot")
         if quantity not in ("density", "mass"):

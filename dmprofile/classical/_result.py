@@ -84,6 +84,33 @@ def _bands(pairs, data, meta):
 class JeansResult:
     """Posterior of a spherical Jeans analysis (`jeans_analysis`).
 
+    Made by `jeans_analysis`, not by hand.
+
+    Parameters
+    ----------
+    samples : `~astropy.table.QTable`
+        Flattened posterior samples (see ``samples`` below).
+    chain : ndarray
+        The full chain (see ``chain`` below).
+    convergence : dict
+        Convergence diagnostics (see ``convergence`` below).
+    profile : `DensityProfileBand`
+        The density band of the halo.
+    sigma_los : `~astropy.table.QTable`
+        The model dispersion profile (16/50/84th percentiles).
+    binned : `~astropy.table.QTable`
+        The binned line-of-sight dispersion of the data.
+    tracer : `~dmprofile.profiles.DensityProfile`
+        The tracer density used.
+    tracer_fit : `TracerFit` or None
+        The fit of the tracer (None for a given tracer).
+    meta : dict
+        Provenance (see ``meta`` below).
+    components : dict, optional
+        For a mixture, the `JeansResult` of each halo family.
+    evidence : dict, optional
+        For a mixture, the evidence of each family (see ``evidence`` below).
+
     Attributes
     ----------
     slope : `~dmprofile.results.SlopePosterior`
@@ -287,7 +314,22 @@ class JeansResult:
         return dict(self._meta)
 
     def gamma_150(self, level=0.68):
-        """Median and equal-tailed ``level`` interval of the gamma_150 samples."""
+        """Return the median and equal-tailed ``level`` interval of the gamma_150 samples.
+
+        Parameters
+        ----------
+        level : float
+            The probability held by the interval.
+
+        Returns
+        -------
+        median : float
+            The median.
+        low : float
+            The lower end of the interval.
+        high : float
+            The upper end of the interval.
+        """
         g = np.asarray(self._samples["gamma_150"])
         lo, med, hi = np.percentile(g, [50 * (1 - level), 50, 50 * (1 + level)])
         return med, lo, hi
@@ -312,7 +354,7 @@ class JeansResult:
 
         Returns
         -------
-        table : `~astropy.table.QTable`
+        `~astropy.table.QTable`
             Columns ``name``, ``median``, ``p16``, ``p84``, ``unit``, ``tau`` (NaN for derived
             quantities); ``meta`` holds the result's provenance.
         """
@@ -339,10 +381,13 @@ class JeansResult:
         ----------
         axes : sequence of three `matplotlib.axes.Axes`, optional
             Default: a new 1 x 3 figure.
+        color : str
+            Colour of the model and of the posterior.
 
         Returns
         -------
-        axes : ndarray of `matplotlib.axes.Axes`
+        ndarray of `matplotlib.axes.Axes`
+            The three axes drawn on.
         """
         from .._utils import require
 

@@ -97,20 +97,26 @@ class PlummerSum(DensityProfile):
 class TracerFit:
     """Maximum-likelihood fit of a (sum of) Plummer surface density to star positions.
 
-    Attributes
+    Made by `fit_tracer`; the parameters are also the attributes.
+
+    Parameters
     ----------
     profile : `~dmprofile.profiles.Plummer` or `PlummerSum`
         The fitted tracer, normalised to unit total mass.
     r_half : `~astropy.units.Quantity` [length]
         Projected half-light radius of the fitted profile.
     n_components : int
+        Number of Plummer components.
     log_likelihood : float
+        Maximum log-likelihood.
     bic : float
         Bayesian information criterion, k ln N - 2 ln L.
     R_max : `~astropy.units.Quantity` [length]
         The survey radius used to normalise the likelihood.
     n_stars : float
         Effective number of stars (sum of the membership weights).
+    candidates : dict
+        The fits of the other numbers of components, by number (not in the repr).
     """
 
     profile: DensityProfile
@@ -128,7 +134,14 @@ class TracerFit:
                 f"BIC={self.bic:.2f}>")
 
     def to_table(self):
-        """Return the components as a `~astropy.table.QTable` (columns ``a``, ``mass_fraction``)."""
+        """Return the components as a table.
+
+        Returns
+        -------
+        `~astropy.table.QTable`
+            Columns ``a`` and ``mass_fraction``, one row per component; ``meta`` holds
+            ``r_half`` and ``bic``.
+        """
         p = self.profile
         a = np.atleast_1d(p._a) * LENGTH
         m = np.atleast_1d(p._mass) / np.sum(p._mass)
@@ -172,7 +185,7 @@ def fit_tracer(x, y, *, weights=None, n_components="auto", R_max=None):
 
     Returns
     -------
-    fit : `TracerFit`
+    `TracerFit`
 
     Examples
     --------

@@ -166,7 +166,7 @@ def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwa
 
     Returns
     -------
-    result : `JeansResult`
+    `JeansResult`
         ``.slope`` (`~dmprofile.results.SlopePosterior` of gamma_150), ``.profile``
         (`DensityProfileBand`), ``.samples``, ``.convergence``, ``.meta``.
 

@@ -62,7 +62,7 @@ def dsph_structure():
 
     Returns
     -------
-    table : `~astropy.table.QTable`
+    `~astropy.table.QTable`
         One row per galaxy. Columns ``key``, ``name``, ``ra``, ``dec`` [deg] (centre),
         ``rhalf`` [arcmin, major axis], ``ellipticity``, ``position_angle`` [deg, east of north],
         ``distance_modulus`` [mag], ``distance`` [kpc], ``vlos_systemic``, ``vlos_sigma``
@@ -139,7 +139,7 @@ def walker2009(name, *, member_threshold=0.5):
 
     Returns
     -------
-    table : `~astropy.table.QTable`
+    `~astropy.table.QTable`
         One row per star: ``target`` (Walker's identifier), ``ra``, ``dec`` [deg], ``v_los``,
         ``v_err`` [km/s] (for stars observed once, the velocity and error of their single
         spectrum from the per-spectrum table), ``p_member`` (``Mmb``) and ``n_spec`` (number of

@@ -82,7 +82,8 @@ def draw_velocity_errors(n, *, median=2 * u.km / u.s, scatter=0.2, seed=None):
 
     Returns
     -------
-    v_err : `~astropy.units.Quantity` [speed], in km / s, shape (n,)
+    `~astropy.units.Quantity` [speed]
+        The velocity errors in km / s, shape (n,).
 
     Examples
     --------
@@ -139,7 +140,8 @@ def binary_velocities(n, *, seed=None):
 
     Returns
     -------
-    v : `~astropy.units.Quantity` [speed], shape (n,)
+    `~astropy.units.Quantity` [speed]
+        The line-of-sight velocity offsets, shape (n,).
 
     Examples
     --------
@@ -222,7 +224,7 @@ def observe(sample, *, los=None, v_err=2 * u.km / u.s, v_sys=0 * u.km / u.s, con
 
     Returns
     -------
-    table : `~astropy.table.QTable`
+    `~astropy.table.QTable`
         Columns ``x``, ``y`` [kpc], ``v_los``, ``v_err`` [km/s], plus ``p_member`` and
         ``is_member`` when ``contamination > 0``. ``meta`` holds ``sample.meta`` (the truth of the
         galaxy; the sample's seed is renamed ``sample_seed``) and the observation parameters as
