@@ -47,7 +47,7 @@ def build_mdcnn(*, bins=64, filters=(16, 32, 64), dense_units=(128, 64, 32), dro
 
     Returns
     -------
-    model : `keras.Model`
+    `keras.Model`
 
     Examples
     --------

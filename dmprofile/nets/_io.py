@@ -153,9 +153,12 @@ def load_model(name_or_path="default"):
 class ModelFiles:
     """A model directory loaded without a task-specific model class.
 
-    Attributes
+    The parameters are also the attributes.
+
+    Parameters
     ----------
     keras_model : `keras.Model`
+        The network.
     card : dict
         The model card.
     path : `~pathlib.Path`
@@ -256,7 +259,19 @@ def _import_keras():
 
 @dataclass(frozen=True)
 class MixturePasses:
-    """Mixture parameters of Monte-Carlo dropout passes, each of shape (..., n_passes, K)."""
+    """Mixture parameters of Monte-Carlo dropout passes, each of shape (..., n_passes, K).
+
+    It unpacks as ``weights, means, sigmas``; the parameters are also the attributes.
+
+    Parameters
+    ----------
+    weights : ndarray
+        The weights of the K Gaussian components.
+    means : ndarray
+        Their means.
+    sigmas : ndarray
+        Their standard deviations.
+    """
 
     weights: np.ndarray
     means: np.ndarray
@@ -276,17 +291,25 @@ class SlopeModel:
     to the parameters of a Gaussian mixture over gamma_150; `predict_mixtures` runs Monte-Carlo
     dropout passes and `posterior` turns them into a `~dmprofile.results.SlopePosterior`.
 
-    Attributes
+    Parameters
     ----------
     keras_model : `keras.Model`
+        The network.
     card : dict
         The model card (training suite, split, metrics, versions, input and output spec).
-    name : str
+    name : str, optional
         ``"default"`` or the path it was loaded from.
-    path : `~pathlib.Path`
+    path : str or `~pathlib.Path`, optional
         The model directory.
-    card_hash : str
+    card_hash : str, optional
         SHA-256 of the model card file, recorded in the provenance of every posterior.
+
+    Attributes
+    ----------
+    keras_model, card, name, path, card_hash
+        As given (``path`` as a `~pathlib.Path`).
+    n_components : int
+        Number of Gaussian components of the output mixture.
     """
 
     def __init__(self, keras_model, card, *, name=None, path=None, card_hash=None):
@@ -314,6 +337,7 @@ class SlopeModel:
 
     @property
     def input_shape(self):
+        """Shape of the input of one galaxy, ``(2, bins, bins)``."""
         return tuple(self.card["input"]["shape"])
 
     def __repr__(self):
@@ -342,7 +366,13 @@ class SlopeModel:
                 if isinstance(layer, MCDropout)]
 
     def reseed(self, seed=None):
-        """Reset the Monte-Carlo dropout generators from ``seed`` (int, SeedSequence, Generator)."""
+        """Reset the Monte-Carlo dropout generators from ``seed``.
+
+        Parameters
+        ----------
+        seed : int, `~numpy.random.SeedSequence` or `~numpy.random.Generator`, optional
+            Seeds the dropout masks.
+        """
         rng = np.random.default_rng(seed)
         for layer in self._dropout_layers():
             layer.reset_seed(rng.integers(0, 2**62, size=2))
@@ -386,14 +416,28 @@ class SlopeModel:
         return passes
 
     def posterior(self, images, *, n_passes=100, seed=None, grid=None, meta=None):
-        """Posterior(s) of gamma_150 from Monte-Carlo dropout passes.
+        """Return the posterior(s) of gamma_150 from Monte-Carlo dropout passes.
 
         The posterior is the normalised mean of the ``n_passes`` mixtures on ``grid``; the
         spread of the pass pdfs is its epistemic band (``pdf_std``).
 
+        Parameters
+        ----------
+        images : array-like, shape (2, bins, bins) or (n, 2, bins, bins)
+            Phase-space images (`dmprofile.kinematics.PhaseSpaceImages.images`).
+        n_passes : int
+            Number of passes (dropout masks) per galaxy.
+        seed : int, `~numpy.random.SeedSequence` or `~numpy.random.Generator`, optional
+            Seeds the dropout masks: the same seed gives the same posterior.
+        grid : array-like, optional
+            The ``gamma_150`` grid (default: `~dmprofile.results.default_grid`).
+        meta : dict, optional
+            Added to the provenance of the posteriors.
+
         Returns
         -------
-        `~dmprofile.results.SlopePosterior`, or a list of them for a batch of images.
+        `~dmprofile.results.SlopePosterior` or list of `~dmprofile.results.SlopePosterior`
+            One posterior, or a list of them for a batch of images.
         """
         from ..results import SlopePosterior
 
@@ -408,7 +452,26 @@ class SlopeModel:
         return posts[0] if single else posts
 
     def pass_pdfs(self, images, *, n_passes=100, seed=None, grid=None):
-        """Mean and spread of the pass pdfs on ``grid`` for a batch: arrays (n, G), fast path."""
+        """Return the mean and spread of the pass pdfs on ``grid`` for a batch (fast path).
+
+        Parameters
+        ----------
+        images : array-like, shape (2, bins, bins) or (n, 2, bins, bins)
+            Phase-space images.
+        n_passes : int
+            Number of passes (dropout masks) per galaxy.
+        seed : int, `~numpy.random.SeedSequence` or `~numpy.random.Generator`, optional
+            Seeds the dropout masks.
+        grid : array-like, optional
+            The ``gamma_150`` grid (default: `~dmprofile.results.default_grid`).
+
+        Returns
+        -------
+        grid : ndarray
+            The grid, shape (G,).
+        mean, std : ndarray
+            Mean and standard deviation of the pass pdfs, shape (n, G).
+        """
         images, _ = self._check_images(images)
         from ..results import default_grid
 

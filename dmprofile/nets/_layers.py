@@ -28,6 +28,8 @@ class MCDropout(keras.layers.Layer):
         Fraction of the input units to drop, in [0, 1).
     seed : int, optional
         Initial seed of the layer's generator.
+    **kwargs
+        Passed on to `keras.layers.Layer` (e.g. ``name``).
     """
 
     def __init__(self, rate, *, seed=None, **kwargs):
@@ -41,30 +43,83 @@ class MCDropout(keras.layers.Layer):
         self.seed_generator = keras.random.SeedGenerator(seed)
         self.supports_masking = True
 
-    def call(self, inputs, training=None):  # noqa: ARG002 - active whatever ``training`` says
+    def call(self, inputs, training=None):
+        """Drop a random fraction ``rate`` of ``inputs`` and rescale the rest.
+
+        Parameters
+        ----------
+        inputs : tensor
+            The input.
+        training : bool, optional
+            Ignored: the dropout is active whatever it says.
+
+        Returns
+        -------
+        tensor
+            The input with dropped units set to zero, the others divided by ``1 - rate``.
+        """
         if self.rate == 0.0:
             return inputs
         return keras.random.dropout(inputs, self.rate, seed=self.seed_generator)
 
     def reset_seed(self, state):
-        """Set the generator state to ``state`` (two integers); the next masks follow from it."""
+        """Set the generator state to ``state``; the next masks follow from it.
+
+        Parameters
+        ----------
+        state : array-like of two int
+            The new state of the layer's `keras.random.SeedGenerator`.
+        """
         variable = self.seed_generator.state
         variable.assign(ops.convert_to_tensor(np.asarray(state).reshape(2), dtype=variable.dtype))
 
     def compute_output_shape(self, input_shape):
+        """Return the output shape for an input of shape ``input_shape``.
+
+        Parameters
+        ----------
+        input_shape : tuple
+            Shape of the input, batch axis first.
+
+        Returns
+        -------
+        tuple
+            Shape of the output.
+        """
         return input_shape
 
     # Keras does not save the state of a layer's SeedGenerator: store it with the layer, so
     # that a training checkpoint resumes with exactly the dropout masks it would have drawn.
     def save_own_variables(self, store):
+        """Save the layer's variables and the state of its generator into ``store``.
+
+        Parameters
+        ----------
+        store : dict-like
+            Keras's variable store.
+        """
         super().save_own_variables(store)
         store["seed_generator_state"] = np.asarray(self.seed_generator.state.numpy())
 
     def load_own_variables(self, store):
+        """Restore the state of the layer's generator from ``store``.
+
+        Parameters
+        ----------
+        store : dict-like
+            Keras's variable store.
+        """
         if "seed_generator_state" in store:
             self.reset_seed(np.asarray(store["seed_generator_state"]))
 
     def get_config(self):
+        """Return the configuration that rebuilds the layer (for saving).
+
+        Returns
+        -------
+        dict
+            The layer's keyword arguments.
+        """
         config = super().get_config()
         config.update({"rate": self.rate, "seed": self.seed})
         return config
@@ -75,6 +130,13 @@ class SelectChannel(keras.layers.Layer):
     """Take one channel-first image ``x[:, index]`` and return it channels-last, ``(..., 1)``.
 
     Splits the ``(2, bins, bins)`` phase-space input into the two convolutional branches.
+
+    Parameters
+    ----------
+    index : int
+        The channel to take.
+    **kwargs
+        Passed on to `keras.layers.Layer` (e.g. ``name``).
     """
 
     def __init__(self, index, **kwargs):
@@ -82,12 +144,43 @@ class SelectChannel(keras.layers.Layer):
         self.index = int(index)
 
     def call(self, inputs):
+        """Return channel ``index`` of ``inputs``, channels-last.
+
+        Parameters
+        ----------
+        inputs : tensor
+            Images of shape (batch, channels, bins, bins).
+
+        Returns
+        -------
+        tensor
+            Shape (batch, bins, bins, 1).
+        """
         return ops.expand_dims(inputs[:, self.index], axis=-1)
 
     def compute_output_shape(self, input_shape):
+        """Return the output shape for an input of shape ``input_shape``.
+
+        Parameters
+        ----------
+        input_shape : tuple
+            Shape of the input, batch axis first.
+
+        Returns
+        -------
+        tuple
+            Shape of the output.
+        """
         return (input_shape[0], *input_shape[2:], 1)
 
     def get_config(self):
+        """Return the configuration that rebuilds the layer (for saving).
+
+        Returns
+        -------
+        dict
+            The layer's keyword arguments.
+        """
         config = super().get_config()
         config.update({"index": self.index})
         return config
@@ -110,6 +203,8 @@ class MixtureHead(keras.layers.Layer):
         training labels).
     sigma_floor : float
         Smallest allowed width, in target units.
+    **kwargs
+        Passed on to `keras.layers.Layer` (e.g. ``name``).
     """
 
     def __init__(self, n_components=2, *, loc=0.0, scale=1.0, sigma_floor=0.01, **kwargs):
@@ -123,6 +218,18 @@ class MixtureHead(keras.layers.Layer):
             raise ValueError(msg)
 
     def call(self, inputs):
+        """Return the mixture parameters of the raw outputs ``inputs``.
+
+        Parameters
+        ----------
+        inputs : tensor
+            Raw outputs, shape (batch, 3 K).
+
+        Returns
+        -------
+        tensor
+            ``[w_1..w_K, mu_1..mu_K, s_1..s_K]``, shape (batch, 3 K).
+        """
         k = self.n_components
         weights = ops.softmax(inputs[:, :k], axis=-1)
         means = self.loc + self.scale * inputs[:, k:2 * k]
@@ -130,9 +237,28 @@ class MixtureHead(keras.layers.Layer):
         return ops.concatenate([weights, means, sigmas], axis=-1)
 
     def compute_output_shape(self, input_shape):
+        """Return the output shape for an input of shape ``input_shape``.
+
+        Parameters
+        ----------
+        input_shape : tuple
+            Shape of the input, batch axis first.
+
+        Returns
+        -------
+        tuple
+            Shape of the output.
+        """
         return (input_shape[0], 3 * self.n_components)
 
     def get_config(self):
+        """Return the configuration that rebuilds the layer (for saving).
+
+        Returns
+        -------
+        dict
+            The layer's keyword arguments.
+        """
         config = super().get_config()
         config.update({"n_components": self.n_components, "loc": self.loc, "scale": self.scale,
                        "sigma_floor": self.sigma_floor})

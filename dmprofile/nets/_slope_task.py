@@ -120,14 +120,36 @@ class SlopeTask(Task):
         return mixture_nll
 
     def targets(self, truth):
-        """``gamma_150`` of every row (float64)."""
+        """Return ``gamma_150`` of every row.
+
+        Parameters
+        ----------
+        truth : `~astropy.table.Table`
+            The truth table of the suite, one row per galaxy.
+
+        Returns
+        -------
+        ndarray
+            A float64 array, shape (n,).
+        """
         if TARGET not in truth.colnames:
             msg = f"the suite truth table has no '{TARGET}' column"
             raise ValueError(msg)
         return np.asarray(getattr(truth[TARGET], "value", truth[TARGET]), dtype=np.float64)
 
     def inputs(self, suite):
-        """Return the phase-space images of every row, float32 of shape (n, 2, bins, bins)."""
+        """Return the phase-space images of every row.
+
+        Parameters
+        ----------
+        suite : `~dmprofile.suites.Suite`
+            The training suite.
+
+        Returns
+        -------
+        ndarray
+            A float32 array of shape (n, 2, bins, bins).
+        """
         images = np.asarray(suite.images, dtype=np.float32)
         if images.ndim != 4 or images.shape[1] != 2 or images.shape[2] != images.shape[3]:
             msg = f"suite images must have shape (n, 2, bins, bins), got {images.shape}"
@@ -135,33 +157,119 @@ class SlopeTask(Task):
         return images
 
     def architecture(self, inputs, train_targets):  # noqa: ARG002 - bins come from the shape
-        """`DEFAULT_ARCHITECTURE` with the overrides and the target location and scale."""
+        """Return `DEFAULT_ARCHITECTURE` with the overrides and the target location and scale.
+
+        Parameters
+        ----------
+        inputs : ndarray
+            The network inputs of the training rows.
+        train_targets : ndarray
+            The targets of the training rows.
+
+        Returns
+        -------
+        dict
+            Keyword arguments of `build_model`.
+        """
         arch = {**DEFAULT_ARCHITECTURE, **self.overrides}
         arch.setdefault("target_loc", float(np.mean(train_targets)))
         arch.setdefault("target_scale", float(max(np.std(train_targets), 0.05)))
         return arch
 
     def build_model(self, architecture, *, input_shape, seed=None):
-        """`~dmprofile.nets.build_mdcnn` for images of ``input_shape`` (2, bins, bins)."""
+        """Build `~dmprofile.nets.build_mdcnn` for images of ``input_shape`` (2, bins, bins).
+
+        Parameters
+        ----------
+        architecture : dict
+            The architecture (see `architecture`).
+        input_shape : tuple of int
+            Shape of the input of one row.
+        seed : int, optional
+            Seed of the initial weights.
+
+        Returns
+        -------
+        `keras.Model`
+            The uncompiled network.
+        """
         from ._architectures import build_mdcnn
 
         return build_mdcnn(bins=int(input_shape[-1]), seed=seed, **architecture)
 
     def augment(self, batch, rng):
-        """`augment_images`: symmetries of the square, velocity mirror."""
+        """Apply `augment_images`: symmetries of the square, velocity mirror.
+
+        Parameters
+        ----------
+        batch : ndarray
+            A batch of inputs, rows first.
+        rng : `~numpy.random.Generator`
+            The random generator of the trainer.
+
+        Returns
+        -------
+        ndarray
+            The transformed batch.
+        """
         return augment_images(batch, rng)
 
     def validation_metric(self, model, x, y, *, seed, batch_size):
-        """Mean mixture NLL of the targets under one seeded Monte-Carlo dropout pass."""
+        """Return the mean mixture NLL of the targets under one seeded Monte-Carlo dropout pass.
+
+        Parameters
+        ----------
+        model : `keras.Model`
+            The network.
+        x : ndarray
+            Validation inputs.
+        y : ndarray
+            Validation targets.
+        seed : int
+            Seed of any randomness of the metric (e.g. Monte-Carlo dropout).
+        batch_size : int
+            Rows per network call.
+
+        Returns
+        -------
+        float
+            The metric.
+        """
         pred = _predict(model, x, batch_size, seed)
         return float(mixture_nll_numpy(y, pred).mean())
 
     def training_ranges(self, truth, rows):
-        """Ranges of star count, half-light radius and velocity scale (`PRIOR_COLUMNS`)."""
+        """Return the ranges of star count, half-light radius and velocity scale (`PRIOR_COLUMNS`).
+
+        Parameters
+        ----------
+        truth : `~astropy.table.Table`
+            The truth table of the suite, one row per galaxy.
+        rows : ndarray of int
+            The training rows of ``truth``.
+
+        Returns
+        -------
+        dict
+            The ranges, by column.
+        """
         return column_ranges(truth, rows, PRIOR_COLUMNS)
 
     def card_fields(self, *, input_shape, architecture):
-        """Input (image shape, bins) and output (mixture parameters) of the model card."""
+        """Return the input (image shape, bins) and output (mixture parameters) of the model card.
+
+        Parameters
+        ----------
+        input_shape : tuple of int
+            Shape of the input of one row.
+        architecture : dict
+            The architecture (see `architecture`).
+
+        Returns
+        -------
+        dict
+            With keys ``input`` and ``output``.
+        """
         bins = int(input_shape[-1])
         k = int(architecture["n_components"])
         return {"input": {"shape": [2, bins, bins], "bins": bins, "dtype": "float32",
@@ -173,7 +281,26 @@ class SlopeTask(Task):
                            "description": _OUTPUT_DESCRIPTION}}
 
     def final_metrics(self, model, card, x, y, *, seed):
-        """Accuracy of the averaged Monte-Carlo posterior on the validation mocks."""
+        """Return the accuracy of the averaged Monte-Carlo posterior on the validation mocks.
+
+        Parameters
+        ----------
+        model : `keras.Model`
+            The network.
+        card : dict
+            The model card written so far.
+        x : ndarray
+            Validation inputs.
+        y : ndarray
+            Validation targets.
+        seed : int
+            Seed of any randomness of the metric (e.g. Monte-Carlo dropout).
+
+        Returns
+        -------
+        dict
+            The metrics, by name.
+        """
         from ._io import SlopeModel
 
         if len(x) == 0:
@@ -191,7 +318,18 @@ class SlopeTask(Task):
                 "within_0.3": float(np.mean(err <= 0.3))}
 
     def load(self, out_dir):
-        """`~dmprofile.nets.load_model` of the written directory."""
+        """Load the written directory with `~dmprofile.nets.load_model`.
+
+        Parameters
+        ----------
+        out_dir : str or `~pathlib.Path`
+            The model directory.
+
+        Returns
+        -------
+        `SlopeModel`
+            The trained model.
+        """
         from ._io import load_model
 
         return load_model(out_dir)

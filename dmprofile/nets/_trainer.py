@@ -415,6 +415,21 @@ def fit(task, suite, out_dir, *, config=None, suite_name=None):
     Shorthand for ``Trainer(task, config).fit(suite, out_dir, suite_name=suite_name)``; see
     `Trainer` and `TrainingConfig`.
 
+    Parameters
+    ----------
+    task : `Task`
+        What to train: inputs, targets, network, loss and metrics.
+    suite : object
+        A suite with ``images`` (or what the task's ``inputs`` reads), a ``truth`` table with
+        ``galaxy_id`` and the task's targets, and optionally ``manifest`` and ``checksum``.
+    out_dir : str or `~pathlib.Path`
+        Model directory: ``model.keras``, ``model_card.json``, ``split.json`` and
+        ``checkpoints/``.
+    config : `TrainingConfig`, optional
+        The training settings (default: ``TrainingConfig()``).
+    suite_name : str, optional
+        Name of the suite (its directory) recorded in the card.
+
     Returns
     -------
     object
