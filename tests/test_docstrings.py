@@ -29,7 +29,7 @@ CHECKS = {
     "PR03": "parameters are documented in the order of the signature",
     "PR06": "parameter types use 'int', 'bool', 'str', not 'integer', 'boolean', 'string'",
     "PR10": "a space on both sides of the colon of 'name : type'",
-    "RT02": "the 'Returns' section names its type",
+    "RT02": "a single return value is given by its type alone (no name); several as name : type",
 }
 
 
