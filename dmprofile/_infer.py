@@ -81,7 +81,7 @@ def infer_slope(table, *, model="default", n_passes=100, seed=None, **galaxy_par
 
 
 def _observables(images):
-    """The observables compared with the training ranges, in the units of the card."""
+    """Return the observables compared with the training ranges, in the units of the card."""
     out = {"n_stars": (float(images.n_stars), "")}
     r_half = images.galaxy_parameters.get("r_half")
     if r_half is not None:

@@ -1,4 +1,4 @@
-"""The Sphinx documentation builds without a warning (``sphinx-build -W``), as in ``tox -e docs``."""
+"""The Sphinx documentation builds without a warning (``sphinx-build -W``), as ``tox -e docs``."""
 
 import os
 import subprocess
