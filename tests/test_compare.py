@@ -217,6 +217,7 @@ def test_cli_compare(model_dir, tmp_path, capsys):
     assert main(["compare", str(tmp_path / "missing.fits")]) == 1
 
 
+@pytest.mark.slow
 def test_local_group_example(model_dir, tmp_path):
     """examples/local_group_dwarfs.py runs end to end (one galaxy, very short chains)."""
     import importlib.util

@@ -67,6 +67,7 @@ def test_likelihood_prefers_true_model():
     assert like(bad[None])[0] == -np.inf
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", ["cusp", "core"])
 def test_recovers_simulated_cusp_and_core(case):
     from dmprofile.simulate import DwarfGalaxy

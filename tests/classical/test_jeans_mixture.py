@@ -87,6 +87,7 @@ def test_log_evidence_of_a_known_integral():
     assert info["log_evidence"] == pytest.approx(like.exact(), abs=4 * info["log_evidence_err"])
 
 
+@pytest.mark.slow
 def test_log_evidence_of_a_jeans_model_against_a_grid():
     """Two free parameters (M200, c of an NFW halo): ln Z against a direct 2-d integral."""
     t = _gaussian_mock(NFW.from_M200_c(1e9 * u.Msun, 15), Cuddeford(0.0), 200, seed=11)

@@ -76,6 +76,7 @@ def test_isotropic_and_om_against_mamon_lokas_kernels():
     np.testing.assert_allclose(got_om, ref_om, rtol=1e-3)
 
 
+@pytest.mark.slow
 def test_stellar_mass_truncation_and_plummer_sum():
     tracer = PlummerSum([0.1, 0.4] * u.kpc, mass=[0.3, 0.7] * u.Msun)
     m_star, r_t = 5e6, 3.0

@@ -107,6 +107,7 @@ def test_evaluate_uses_the_held_out_galaxies(trained_model_dir, toy_suite, tmp_p
         evaluate_slope(other, trained_model_dir, split="test")
 
 
+@pytest.mark.slow
 def test_cli_train_evaluate_and_infer_on_a_real_suite(real_suite_dir, tmp_path, capsys):
     pytest.importorskip("matplotlib")
     from dmprofile.suites import read_suite

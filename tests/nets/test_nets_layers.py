@@ -94,6 +94,7 @@ def test_mc_dropout_same_passes_in_a_batch(images):
     np.testing.assert_allclose(batch.means[2], alone.means, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_batchnorm_stays_in_inference_mode(images):
     model = SlopeModel(tiny_model(), CARD)
     # move the BatchNorm statistics away from their initial values with one training step

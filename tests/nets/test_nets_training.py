@@ -63,6 +63,7 @@ def test_training_writes_model_card_split_and_checkpoint(trained_model_dir, toy_
     assert model.card == card
 
 
+@pytest.mark.slow
 def test_resume_after_interruption_reaches_the_same_weights(trained_model_dir, toy_suite,
                                                             tmp_path, monkeypatch, capsys):
     out = tmp_path / "interrupted"
@@ -101,6 +102,7 @@ def test_checkpoint_of_another_run_is_refused(trained_model_dir, toy_suite):
         train_slope(toy_suite, trained_model_dir, **{**TRAIN_KWARGS, "seed": 1})
 
 
+@pytest.mark.slow
 def test_early_stopping(toy_suite, tmp_path):
     # with a zero learning rate and no BatchNorm the validation NLL never improves
     kwargs = {**TRAIN_KWARGS, "epochs": 10, "patience": 2, "learning_rate": 0.0,
@@ -119,6 +121,7 @@ def test_bad_suite_inputs(toy_suite, tmp_path):
         train_slope(toy_suite, tmp_path, epochs=0)
 
 
+@pytest.mark.slow
 def test_learning_rate_halves_on_plateau_and_survives_resume(toy_suite, tmp_path, monkeypatch):
     # make the validation NLL worse every epoch: the schedule must then halve the rate each
     # `lr_patience` epochs, record it in the history and restore it when a run resumes

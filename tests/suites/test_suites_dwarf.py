@@ -242,6 +242,7 @@ def test_command_line_prior(tmp_path, capsys):
                   "--prior", bad])
 
 
+@pytest.mark.slow
 def test_sigkill_and_resume(tmp_path):
     """A run killed with SIGKILL after its first chunk resumes to the uninterrupted result."""
     params = ["--n-galaxies", "6", "--projections", "2", "--chunk-size", "1", "--seed", "11"]
