@@ -91,7 +91,7 @@ def test_public_api_covers_methods_and_properties(public_objects):
     for name in ("dmprofile.results._profile.MassProfile.to_table",
                  "dmprofile.results._profile.MassProfile.levels",
                  "dmprofile.profiles._nfw.NFW.from_M200_c",
-                 "dmprofile.results._slope.HDInterval.plus",
+                 "dmprofile.results._interval.HDInterval.plus",
                  "dmprofile.kinematics._images.PhaseSpaceImages.images",
                  "dmprofile.classical.jeans.jeans_analysis"):
         assert name in public_objects

@@ -16,8 +16,9 @@ TensorFlow.
 
 from ._comparison import Comparison
 from ._evaluate import SlopeEvaluation, evaluate_posteriors
+from ._interval import XLABEL, HDInterval, default_grid
 from ._profile import MassProfile
-from ._slope import XLABEL, HDInterval, SlopePosterior, default_grid
+from ._slope import SlopePosterior
 
 __all__ = ["SlopePosterior", "HDInterval", "default_grid", "XLABEL", "MassProfile", "Comparison",
            "evaluate_posteriors", "SlopeEvaluation"]

@@ -15,7 +15,7 @@ from astropy import units as u
 from astropy.table import QTable
 
 from .._utils import atomic_path, require
-from ._slope import _meta
+from ._interval import _meta
 
 __all__ = ["MassProfile"]
 

@@ -1,4 +1,4 @@
-"""`SlopePosterior` and `HDInterval`: the posterior of the inner dark-matter slope.
+"""`SlopePosterior`: the posterior of the inner dark-matter slope.
 
 `SlopePosterior` is the posterior of the dark-matter log-slope ``gamma_150 = d ln rho / d ln r``
 at 150 pc, tabulated on a grid.  `dmprofile.infer_slope` (the mixture-density network with
@@ -16,115 +16,11 @@ from astropy import units as u
 from astropy.table import QTable
 
 from .._utils import atomic_path, require
-from .._version import __version__
 from ..exceptions import DMProfileWarning
 from . import _gridpdf as _gp
+from ._interval import XLABEL, HDInterval, _meta, default_grid
 
-__all__ = ["SlopePosterior", "HDInterval", "default_grid", "XLABEL"]
-
-#: Axis label of gamma_150 in plots.
-XLABEL = r"$\mathrm{d}\ln\rho\,/\,\mathrm{d}\ln r$ at 150 pc"
-
-
-def default_grid(n=601, low=-3.0, high=1.0):
-    """Return the default grid of ``gamma_150`` values: ``n`` points over [``low``, ``high``].
-
-    The default spacing is 0.00667, well below the typical posterior width (~0.1).
-
-    Parameters
-    ----------
-    n : int
-        Number of grid points.
-    low, high : float
-        The ends of the grid.
-
-    Returns
-    -------
-    ndarray
-        The grid, shape (n,).
-    """
-    return np.linspace(low, high, int(n))
-
-
-class HDInterval(tuple):
-    """A credible interval ``(low, high)`` around a centre (the mode).
-
-    It unpacks as a 2-tuple; ``str()`` gives ``"-0.38 +0.21/-0.28"``.
-
-    Parameters
-    ----------
-    low, high : float
-        The ends of the interval.
-    center : float
-        The centre the errors are measured from (the mode).
-    level : float
-        The probability the interval holds.
-
-    Attributes
-    ----------
-    low, high, center, level : float
-        As given.
-    plus, minus : float
-        ``high - center`` and ``center - low``.
-    """
-
-    def __new__(cls, low, high, *, center, level):
-        self = super().__new__(cls, (float(low), float(high)))
-        self.center, self.level = float(center), float(level)
-        return self
-
-    def __getnewargs_ex__(self):
-        return (self[0], self[1]), {"center": self.center, "level": self.level}
-
-    @property
-    def low(self):
-        """The lower end of the interval."""
-        return self[0]
-
-    @property
-    def high(self):
-        """The upper end of the interval."""
-        return self[1]
-
-    @property
-    def plus(self):
-        """The upper error, ``high - center``."""
-        return self[1] - self.center
-
-    @property
-    def minus(self):
-        """The lower error, ``center - low``."""
-        return self.center - self[0]
-
-    def __repr__(self):
-        return (f"HDInterval(low={self.low:.4g}, high={self.high:.4g}, center={self.center:.4g}, "
-                f"level={self.level:g})")
-
-    def __str__(self):
-        return self.format()
-
-    def format(self, digits=2):
-        """Format the interval as ``"center +plus/-minus"``.
-
-        Parameters
-        ----------
-        digits : int
-            Number of decimals.
-
-        Returns
-        -------
-        str
-            The formatted interval.
-        """
-        return f"{self.center:.{digits}f} +{self.plus:.{digits}f}/-{self.minus:.{digits}f}"
-
-
-def _meta(meta, **defaults):
-    out = dict(defaults)
-    out.update(dict(meta or {}))
-    out.setdefault("dmprofile_version", __version__)
-    return out
-
+__all__ = ["SlopePosterior"]
 
 class SlopePosterior:
     """Posterior of the dark-matter log-slope ``gamma_150`` at 150 pc, on a grid.
