@@ -247,6 +247,68 @@ def observe(sample, *, los=None, v_err=2 * u.km / u.s, v_sys=0 * u.km / u.s, con
     >>> len(obs), obs.meta["n_members"]
     (556, 500)
     """
+    pos, vel = _sample_arrays(sample)
+    n = len(pos)
+    a = _check_arguments(n, v_err=v_err, v_sys=v_sys, contamination=contamination,
+                         binary_fraction=binary_fraction, v_err_scatter=v_err_scatter,
+                         foreground_sigma=foreground_sigma, foreground_mean=foreground_mean,
+                         field_radius=field_radius)
+
+    rng = np.random.default_rng(seed)
+    e1, e2, nhat = _los_basis(los, rng)
+    x, y, v_true = pos @ e1, pos @ e2, vel @ nhat
+
+    err = a["err"]
+    if a["v_err_scatter"] > 0:
+        err = err * 10.0 ** (a["v_err_scatter"] * rng.standard_normal(n))
+    err = np.broadcast_to(err, (n,)).astype(float)
+
+    n_bin = int(round(a["binary_fraction"] * n))
+    if n_bin:
+        idx = rng.choice(n, size=n_bin, replace=False)
+        v_true = v_true.copy()
+        v_true[idx] += _binary_velocities(n_bin, rng)
+
+    columns = {"x": x, "y": y, "v_los": a["v_sys"] + v_true, "v_err": err}
+    R = np.hypot(x, y)
+    r_field = float(R.max()) if a["field_radius"] is None else a["field_radius"]
+    n_fg = int(round(a["contamination"] * n / (1 - a["contamination"])))
+    if a["contamination"] > 0:
+        columns = _add_foreground(columns, n_fg, r_field, a, rng)
+    noise = rng.standard_normal(len(columns["v_err"])) * columns["v_err"]
+    columns["v_los"] = columns["v_los"] + noise
+
+    out = _catalogue(sample.meta, columns)
+    if a["contamination"] > 0:
+        r_half = float(sample.meta.get("r_half", np.nan))
+        if not np.isfinite(r_half) or r_half <= 0:
+            r_half = float(np.median(R))
+        out["p_member"] = _member_probability(
+            np.hypot(columns["x"], columns["y"]), columns["v_los"], columns["v_err"],
+            f_fg=a["contamination"], r_field=r_field, a=r_half, v_sys=a["v_sys"],
+            sigma=float(np.std(v_true)), fg_mean=a["fg_mean"], fg_sigma=a["fg_sigma"])
+        out["is_member"] = np.arange(n + n_fg) < n
+    out.meta.update({
+        "n_stars": int(len(out)),
+        "n_members": int(n),
+        "v_err_median": float(np.median(err)),
+        "v_err_scatter": float(a["v_err_scatter"]),
+        "v_sys": float(a["v_sys"]),
+        "contamination": float(a["contamination"]),
+        "binary_fraction": float(a["binary_fraction"]),
+        "n_binaries": n_bin,
+        "los": [float(c) for c in nhat],
+        "foreground_sigma": float(a["fg_sigma"]),
+        "foreground_mean": float(a["fg_mean"]),
+        "field_radius": float(r_field),
+        "seed": _seed_for_meta(seed),
+        "dmprofile_version": __version__,
+    })
+    return out
+
+
+def _sample_arrays(sample):
+    """Positions [kpc] and velocities [km/s] of a simulated sample, shape (n, 3) each."""
     if not hasattr(sample, "colnames"):
         msg = f"argument 'sample' must be an astropy Table/QTable, got {type(sample).__name__}"
         raise TypeError(msg)
@@ -254,10 +316,15 @@ def observe(sample, *, los=None, v_err=2 * u.km / u.s, v_sys=0 * u.km / u.s, con
                     for c in ("x", "y", "z")], axis=1)
     vel = np.stack([column_values(sample, c, VELOCITY, finite=True, what="sample")
                     for c in ("vx", "vy", "vz")], axis=1)
-    n = len(pos)
-    if n == 0:
+    if len(pos) == 0:
         msg = "argument 'sample' has no stars"
         raise ValueError(msg)
+    return pos, vel
+
+
+def _check_arguments(n, *, v_err, v_sys, contamination, binary_fraction, v_err_scatter,
+                     foreground_sigma, foreground_mean, field_radius):
+    """Check the observation arguments of `observe`; returns them as plain floats/arrays."""
     err = as_value(v_err, VELOCITY, "v_err", positive=True)
     if err.ndim not in (0, 1) or (err.ndim == 1 and len(err) != n):
         msg = (f"argument 'v_err' must be a scalar or have one value per star ({n}), "
@@ -286,39 +353,28 @@ def observe(sample, *, los=None, v_err=2 * u.km / u.s, v_sys=0 * u.km / u.s, con
     if field_radius is not None:
         field_radius = as_value(field_radius, LENGTH, "field_radius", scalar=True, positive=True,
                                 allow_zero=False)
+    return {"err": err, "v_sys": vsys, "contamination": contamination,
+            "binary_fraction": binary_fraction, "v_err_scatter": v_err_scatter,
+            "fg_sigma": fg_sigma, "fg_mean": fg_mean, "field_radius": field_radius}
 
-    rng = np.random.default_rng(seed)
-    e1, e2, nhat = _los_basis(los, rng)
-    x, y, v_true = pos @ e1, pos @ e2, vel @ nhat
 
-    if v_err_scatter > 0:
-        err = err * 10.0 ** (v_err_scatter * rng.standard_normal(n))
-    err = np.broadcast_to(err, (n,)).astype(float)
+def _add_foreground(columns, n_fg, r_field, a, rng):
+    """Append ``n_fg`` foreground stars, uniform over the field disc, to the member columns."""
+    rr = r_field * np.sqrt(rng.uniform(size=n_fg))
+    phi = rng.uniform(0.0, 2 * np.pi, size=n_fg)
+    fg_err = rng.choice(columns["v_err"], size=n_fg, replace=True)
+    return {
+        "x": np.concatenate([columns["x"], rr * np.cos(phi)]),
+        "y": np.concatenate([columns["y"], rr * np.sin(phi)]),
+        "v_los": np.concatenate([columns["v_los"],
+                                 rng.normal(a["fg_mean"], a["fg_sigma"], size=n_fg)]),
+        "v_err": np.concatenate([columns["v_err"], fg_err]),
+    }
 
-    n_bin = int(round(binary_fraction * n))
-    if n_bin:
-        idx = rng.choice(n, size=n_bin, replace=False)
-        v_true = v_true.copy()
-        v_true[idx] += _binary_velocities(n_bin, rng)
 
-    columns = {"x": x, "y": y, "v_los": vsys + v_true, "v_err": err}
-    R = np.hypot(x, y)
-    r_field = float(R.max()) if field_radius is None else field_radius
-    n_fg = int(round(contamination * n / (1 - contamination)))
-    if contamination > 0:
-        rr = r_field * np.sqrt(rng.uniform(size=n_fg))
-        phi = rng.uniform(0.0, 2 * np.pi, size=n_fg)
-        fg_err = rng.choice(err, size=n_fg, replace=True)
-        columns = {
-            "x": np.concatenate([x, rr * np.cos(phi)]),
-            "y": np.concatenate([y, rr * np.sin(phi)]),
-            "v_los": np.concatenate([columns["v_los"], rng.normal(fg_mean, fg_sigma, size=n_fg)]),
-            "v_err": np.concatenate([err, fg_err]),
-        }
-    noise = rng.standard_normal(len(columns["v_err"])) * columns["v_err"]
-    columns["v_los"] = columns["v_los"] + noise
-
-    meta = dict(sample.meta)
+def _catalogue(sample_meta, columns):
+    """Build the output QTable: positions [kpc], velocities, errors [km/s], the sample's meta."""
+    meta = dict(sample_meta)
     if "seed" in meta:
         meta["sample_seed"] = meta.pop("seed")
     out = QTable(meta=meta)
@@ -326,30 +382,4 @@ def observe(sample, *, los=None, v_err=2 * u.km / u.s, v_sys=0 * u.km / u.s, con
         out[name] = columns[name] * LENGTH
     for name in ("v_los", "v_err"):
         out[name] = columns[name] * VELOCITY
-    if contamination > 0:
-        a = float(sample.meta.get("r_half", np.nan))
-        if not np.isfinite(a) or a <= 0:
-            a = float(np.median(R))
-        sigma = float(np.std(v_true))
-        out["p_member"] = _member_probability(
-            np.hypot(columns["x"], columns["y"]), columns["v_los"], columns["v_err"],
-            f_fg=contamination, r_field=r_field, a=a, v_sys=vsys, sigma=sigma, fg_mean=fg_mean,
-            fg_sigma=fg_sigma)
-        out["is_member"] = np.arange(n + n_fg) < n
-    out.meta.update({
-        "n_stars": int(len(out)),
-        "n_members": int(n),
-        "v_err_median": float(np.median(err)),
-        "v_err_scatter": float(v_err_scatter),
-        "v_sys": float(vsys),
-        "contamination": float(contamination),
-        "binary_fraction": float(binary_fraction),
-        "n_binaries": n_bin,
-        "los": [float(c) for c in nhat],
-        "foreground_sigma": float(fg_sigma),
-        "foreground_mean": float(fg_mean),
-        "field_radius": float(r_field),
-        "seed": _seed_for_meta(seed),
-        "dmprofile_version": __version__,
-    })
     return out
