@@ -4,13 +4,13 @@ Every module here has a ``register(subparsers)`` function and imports nothing bu
 library at import time: the analysis is imported inside each command's handler, so that
 ``dmprofile --help`` answers at once and only the commands that need TensorFlow import it.
 
-- `simulate`: ``simulate dwarfs`` (training suites, `dmprofile.suites`);
-- `nets`: ``train slope``, ``evaluate slope`` (`dmprofile.nets`);
+- `pipeline`: ``simulate dwarfs`` (training suites, `dmprofile.suites`), ``train slope`` and
+  ``evaluate slope`` (`dmprofile.nets`);
 - `classical`: ``jeans`` (`dmprofile.classical`);
 - `workflows`: ``infer-slope`` and ``compare``, which combine several subpackages.
 """
 
 #: The command modules, in the order of ``dmprofile --help``.
-COMMAND_MODULES = ("simulate", "nets", "classical", "workflows")
+COMMAND_MODULES = ("pipeline", "classical", "workflows")
 
 __all__ = ["COMMAND_MODULES"]
