@@ -1,4 +1,4 @@
-"""Equilibrium dwarf galaxies and their prior.
+"""Galaxies as physics: equilibrium dwarf galaxies, disc galaxies as particles, their priors.
 
 `DwarfGalaxy` samples stars from the exact equilibrium distribution function of a tracer in a
 dark-matter halo; `DefaultDwarfPrior` is the documented prior of the training suites, which
@@ -9,10 +9,12 @@ them from here still works but is deprecated.
 """
 
 from ._dwarf import DwarfGalaxy, InconsistentModelError
+from ._particles import DARK_COLUMNS, GAS_COLUMNS, STAR_COLUMNS, GalaxyParticles
 from ._prior import DefaultDwarfPrior, concentration_dutton_maccio
 
 __all__ = ["DwarfGalaxy", "InconsistentModelError", "DefaultDwarfPrior",
-           "concentration_dutton_maccio"]
+           "concentration_dutton_maccio", "GalaxyParticles", "STAR_COLUMNS", "GAS_COLUMNS",
+           "DARK_COLUMNS"]
 
 # Deprecated names, now in dmprofile.suites (which sits above this subpackage: imported lazily).
 _MOVED_TO_SUITES = ("DwarfSuite", "generate_dwarf_suite", "read_suite")
