@@ -7,7 +7,11 @@ Jeans fit of `dmprofile.classical` calls them with arrays of parameter sets (sha
 one row per MCMC walker) against a radius grid (shape ``(n,)``): all arguments broadcast.
 
 Units are internal and never checked: radii in kpc, masses in Msun, densities in Msun / kpc3,
-the critical density ``rho_crit`` in Msun / kpc3 (see `~dmprofile.profiles.critical_density`).
+the critical density ``rho_crit`` in Msun / kpc3 (see `~dmprofile.profiles.critical_density`),
+velocities in km/s (squared circular velocities ``*_vcirc2`` in (km/s)^2) and the Hubble
+constant ``H0`` of `nfw_from_V200_c` in km/s/Mpc. The disc-galaxy formulas (exponential disc
+of Freeman 1970, Hernquist bulge, adiabatic contraction) are written in
+``dmprofile/profiles/_disc_kernels.py`` and listed here.
 Parameter names are those of the profile classes (``rho_s``, ``r_s``, ``r_c``, ``n``,
 ``alpha``, ``beta``, ``gamma``, ``M200``, ``c``, ``log_mstar_mhalo``, ``beta0``, ``beta_inf``,
 ``r_a``, ``eta``); see :ref:`conventions` for how the fit parameters of `dmprofile.classical`
@@ -27,7 +31,22 @@ array([[-1.161, -1.932],
 import numpy as np
 from scipy import special
 
+from ._disc_kernels import (
+    adiabatic_contraction,
+    exponential_disc_enclosed_mass,
+    exponential_disc_surface_density,
+    exponential_disc_vcirc2,
+    hernquist_density,
+    hernquist_enclosed_mass,
+    hernquist_vcirc2,
+    m200_from_V200,
+    nfw_from_V200_c,
+    r200_from_V200,
+    sech2_disc_spherical_mass,
+)
+
 __all__ = [
+    "adiabatic_contraction",
     "baes_beta",
     "baes_log_g",
     "beta_from_tilde",
@@ -39,12 +58,22 @@ __all__ = [
     "cuddeford_log_g",
     "dc14_concentration_ratio",
     "dc14_shape",
+    "exponential_disc_enclosed_mass",
+    "exponential_disc_surface_density",
+    "exponential_disc_vcirc2",
+    "hernquist_density",
+    "hernquist_enclosed_mass",
+    "hernquist_vcirc2",
+    "m200_from_V200",
     "nfw_density",
     "nfw_enclosed_mass",
     "nfw_from_M200_c",
+    "nfw_from_V200_c",
     "nfw_log_slope",
     "nfw_mass_unit",
     "r200_from_M200",
+    "r200_from_V200",
+    "sech2_disc_spherical_mass",
     "zhao_density",
     "zhao_gamma_from_log_slope",
     "zhao_log_slope",
