@@ -4,14 +4,34 @@
 tracer and anisotropy); `jeans_analysis` fits a star catalogue with emcee and returns a
 `JeansResult` whose ``.slope`` is the same `~dmprofile.results.SlopePosterior` as the neural
 `dmprofile.infer_slope`. ``emcee`` is an optional dependency: ``pip install "dmprofile[jeans]"``.
+
+Disc galaxies: circular-velocity components (`disc_velocity`, `bulge_velocity`,
+`gas_velocity`, `halo_velocity`, `total_velocity`), the Bayesian rotation-curve decomposition
+`fit_rotation_curve` (a `RotationCurveFit` whose ``mass_profile()`` is a
+`~dmprofile.results.MassProfile`), the Tully-Fisher relations, tilted-ring fits of HI velocity
+fields and photometric disc fits.
 """
 
 from ._jeans_model import sigma_los
 from ._mixture import mixture_priors
 from ._profile_band import DensityProfileBand
 from ._result import JeansResult
+from ._rotation_fit import ROTATION_PRIORS, fit_rotation_curve
+from ._rotation_models import (
+    HALO_MODELS,
+    bulge_velocity,
+    disc_velocity,
+    gas_velocity,
+    halo_velocity,
+    total_velocity,
+)
+from ._rotation_result import RotationCurveFit, default_mass_radii
 from ._tracer_fit import PlummerSum, TracerFit, fit_tracer
 from .jeans import default_priors, jeans_analysis
 
 __all__ = ["sigma_los", "jeans_analysis", "default_priors", "JeansResult", "DensityProfileBand",
-           "fit_tracer", "TracerFit", "PlummerSum", "mixture_priors"]
+           "fit_tracer", "TracerFit", "PlummerSum", "mixture_priors",
+           # discs: rotation curves
+           "disc_velocity", "bulge_velocity", "gas_velocity", "halo_velocity", "total_velocity",
+           "HALO_MODELS", "fit_rotation_curve", "ROTATION_PRIORS", "RotationCurveFit",
+           "default_mass_radii"]
