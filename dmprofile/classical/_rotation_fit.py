@@ -165,7 +165,7 @@ class _Posterior:
                 lp = lp - 0.5 * ((np.log10(y) - np.log10(median)) / dex) ** 2 - np.log(y)
         # outside the flat ranges the prior is already -inf: keep the logs finite there
         v200, c = np.maximum(p["V200"][:, 0], 1e-3), np.maximum(p["C200"][:, 0], 1e-3)
-        m200 = v200**3 / (10 * G_KPC * self.h0 / 1000.0)
+        m200 = kernels.m200_from_V200(v200, self.h0)
         c_dm = kernels.concentration_dutton_maccio(m200, h=self.h0 / 100.0)
         return lp - 0.5 * ((np.log10(c) - np.log10(c_dm)) / _CM_SCATTER) ** 2 - np.log(c)
 

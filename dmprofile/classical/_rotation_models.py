@@ -10,7 +10,6 @@ negative where the gas pulls outwards) add as ``v |v|``:
 
 import numpy as np
 from astropy import units as u
-from scipy import special
 
 from .._utils import G_KPC, VELOCITY, as_value
 from ..profiles import kernels
@@ -28,44 +27,10 @@ DEFAULT_H0 = 73.0 * u.km / u.s / u.Mpc
 _SURFACE = u.Msun / u.kpc**2
 
 
-# ------------------------------------------------------------------ kernels (internal units)
-def _disc_v2(R, sigma0, r_d):
-    """Freeman disc v^2 [(km/s)^2] at R [kpc] for Sigma0 [Msun/kpc2], R_d [kpc] (broadcast)."""
-    fn = getattr(kernels, "exponential_disc_vcirc2", None)
-    if fn is not None:
-        return fn(R, sigma0, r_d)
-    # Freeman (1970), Binney & Tremaine (2008) eq. 2.165: y = R / (2 R_d)
-    y = 0.5 * np.asarray(R, dtype=float) / r_d
-    y = np.maximum(y, 1e-12)
-    bessel = (special.i0e(y) * special.k0e(y) - special.i1e(y) * special.k1e(y))
-    return 4 * np.pi * G_KPC * sigma0 * r_d * y**2 * bessel
-
-
-def _hernquist_mass(r, mass, a):
-    fn = getattr(kernels, "hernquist_enclosed_mass", None)
-    if fn is not None:
-        return fn(r, mass, a)
-    r = np.asarray(r, dtype=float)
-    return mass * r**2 / (r + a) ** 2
-
-
-def _nfw_params(v200, c, h0):
-    """NFW (rho_s [Msun/kpc3], r_s [kpc]) from V200 [km/s], c and H0 [km/s/Mpc]."""
-    fn = getattr(kernels, "nfw_from_V200_c", None)
-    if fn is not None:
-        return fn(v200, c, h0)
-    # M200 = V200^3 / (10 G H0), r200 = V200 / (10 H0)
-    h = h0 / 1000.0  # km/s/kpc
-    r200 = v200 / (10.0 * h)
-    m200 = v200**2 * r200 / G_KPC
-    r_s = r200 / c
-    rho_s = m200 / (4 * np.pi * r_s**3 * kernels.nfw_mass_unit(c))
-    return rho_s, r_s
-
-
+# ------------------------------------------------------------------ internal units
 def halo_mass(r, v200, c, h0, halo="nfw", r_c=None, n=1.0):
     """Enclosed halo mass [Msun] at r [kpc] (internal units, broadcasting)."""
-    rho_s, r_s = _nfw_params(v200, c, h0)
+    rho_s, r_s = kernels.nfw_from_V200_c(v200, c, h0)
     if halo == "nfw":
         return kernels.nfw_enclosed_mass(r, rho_s, r_s)
     return kernels.corenfw_enclosed_mass(r, rho_s, r_s, r_c, n)
@@ -117,7 +82,7 @@ def disc_velocity(radius, *, sigma0, r_d):
     r = _radius(radius)
     s0 = as_value(sigma0, _SURFACE, "sigma0", scalar=True, positive=True)
     rd = as_value(r_d, u.kpc, "r_d", scalar=True, positive=True, allow_zero=False)
-    return np.sqrt(np.maximum(_disc_v2(r, s0, rd), 0.0)) * VELOCITY
+    return np.sqrt(np.maximum(kernels.exponential_disc_vcirc2(r, s0, rd), 0.0)) * VELOCITY
 
 
 def bulge_velocity(radius, *, mass, a):
@@ -147,7 +112,7 @@ def bulge_velocity(radius, *, mass, a):
     r = _radius(radius)
     m = as_value(mass, u.Msun, "mass", scalar=True, positive=True)
     aa = as_value(a, u.kpc, "a", scalar=True, positive=True, allow_zero=False)
-    return np.sqrt(G_KPC * _hernquist_mass(r, m, aa) / r) * VELOCITY
+    return np.sqrt(kernels.hernquist_vcirc2(r, m, aa)) * VELOCITY
 
 
 def _exponential_basis(r, radius_grid):
@@ -155,7 +120,7 @@ def _exponential_basis(r, radius_grid):
     lo, hi = radius_grid[radius_grid > 0].min(), radius_grid.max()
     scales = np.geomspace(max(lo / 2, hi / 200), 2 * hi, 24)
     sigma = np.exp(-radius_grid[:, None] / scales[None, :])
-    v2 = _disc_v2(r[:, None], 1.0, scales[None, :])
+    v2 = kernels.exponential_disc_vcirc2(r[:, None], 1.0, scales[None, :])
     return sigma, v2, scales
 
 
