@@ -7,7 +7,9 @@ Every profile has ``density(r)``, ``enclosed_mass(r)``, ``log_slope(r)`` (d ln r
 Dark-matter halos: `NFW`, `Zhao`, `CoreNFW`, `DC14`, `Burkert`. Stellar tracers: `Plummer`,
 `Exponential` (and `Zhao` with any shape). Velocity anisotropy: `Isotropic`, `OsipkovMerritt`,
 `Cuddeford`, `BaesVanHese`. The concentration-mass relation `concentration_dutton_maccio` and
-the reference radius `R_REF` (150 pc) of the inner slope gamma_150.
+the reference radius `R_REF` (150 pc) of the inner slope gamma_150. For the disc galaxies: the
+stellar-to-halo-mass relation of Moster et al. (2013), `moster13_stellar_mass` and its inverse
+`moster13_halo_mass`, and the c-M relations of colossus, `concentration_colossus`.
 
 The formulas themselves live once, vectorised and in internal units (kpc, Msun), in
 `dmprofile.profiles.kernels`; the classes above and the Jeans fit of `dmprofile.classical`
@@ -20,6 +22,7 @@ from ._base import R_REF, DensityProfile, critical_density
 from ._burkert import Burkert
 from ._dc14 import DC14, dc14_shape
 from ._nfw import NFW, CoreNFW
+from ._relations import concentration_colossus, moster13_halo_mass, moster13_stellar_mass
 from ._tracers import Exponential, Plummer
 from ._zhao import Zhao
 from .kernels import concentration_dutton_maccio
@@ -39,8 +42,11 @@ __all__ = [
     "OsipkovMerritt",
     "Plummer",
     "Zhao",
+    "concentration_colossus",
     "concentration_dutton_maccio",
     "critical_density",
     "dc14_shape",
     "kernels",
+    "moster13_halo_mass",
+    "moster13_stellar_mass",
 ]
