@@ -27,6 +27,14 @@ from ._rotation_models import (
 )
 from ._rotation_result import RotationCurveFit, default_mass_radii
 from ._tracer_fit import PlummerSum, TracerFit, fit_tracer
+from ._tully_fisher import (
+    HALL2012,
+    LELLI2019,
+    TullyFisherEstimate,
+    baryonic_tully_fisher_mass,
+    baryonic_tully_fisher_velocity,
+    tully_fisher_velocity,
+)
 from .jeans import default_priors, jeans_analysis
 
 __all__ = ["sigma_los", "jeans_analysis", "default_priors", "JeansResult", "DensityProfileBand",
@@ -34,4 +42,5 @@ __all__ = ["sigma_los", "jeans_analysis", "default_priors", "JeansResult", "Dens
            # discs: rotation curves
            "disc_velocity", "bulge_velocity", "gas_velocity", "halo_velocity", "total_velocity",
            "HALO_MODELS", "fit_rotation_curve", "ROTATION_PRIORS", "RotationCurveFit",
-           "default_mass_radii"]
+           "default_mass_radii", "tully_fisher_velocity", "baryonic_tully_fisher_mass",
+           "baryonic_tully_fisher_velocity", "TullyFisherEstimate", "HALL2012", "LELLI2019"]
