@@ -7,7 +7,8 @@ dark-matter halo; `DefaultDwarfPrior` is the documented prior of the training su
 `DiscGalaxy` is a disc galaxy (halo with a baryonic response, stellar disc and bulge, HI disc)
 realised as `GalaxyParticles`, with its truth (the enclosed dark-matter mass at the 20 radii
 `DISC_RADII`); `DefaultDiscPrior` is its documented population and instrument (presets in
-`INSTRUMENTS`).
+`INSTRUMENTS`). `read_snapshot` reads IllustrisTNG and EAGLE HDF5 cut-outs into the same
+`GalaxyParticles`.
 
 ``DwarfSuite``, ``generate_dwarf_suite`` and ``read_suite`` moved to `dmprofile.suites`; importing
 them from here still works but is deprecated.
@@ -18,10 +19,12 @@ from ._disc_prior import INSTRUMENTS, DefaultDiscPrior
 from ._dwarf import DwarfGalaxy, InconsistentModelError
 from ._particles import DARK_COLUMNS, GAS_COLUMNS, STAR_COLUMNS, GalaxyParticles
 from ._prior import DefaultDwarfPrior, concentration_dutton_maccio
+from ._snapshot import read_snapshot
 
 __all__ = ["DwarfGalaxy", "InconsistentModelError", "DefaultDwarfPrior",
            "concentration_dutton_maccio", "GalaxyParticles", "STAR_COLUMNS", "GAS_COLUMNS",
-           "DARK_COLUMNS", "DiscGalaxy", "DefaultDiscPrior", "DISC_RADII", "INSTRUMENTS"]
+           "DARK_COLUMNS", "DiscGalaxy", "DefaultDiscPrior", "DISC_RADII", "INSTRUMENTS",
+           "read_snapshot"]
 
 # Deprecated names, now in dmprofile.suites (which sits above this subpackage: imported lazily).
 _MOVED_TO_SUITES = ("DwarfSuite", "generate_dwarf_suite", "read_suite")

@@ -52,7 +52,8 @@ INSTRUMENTS = {
 
 
 def _loguniform(rng, lo, hi):
-    return float(10.0 ** rng.uniform(math.log10(lo), math.log10(hi)))
+    value = float(10.0 ** rng.uniform(math.log10(lo), math.log10(hi)))
+    return lo if lo == hi else value
 
 
 def _uniform(rng, bounds):
