@@ -23,7 +23,7 @@ __all__ = ["DefaultDiscPrior", "INSTRUMENTS"]
 
 _BANDS = ("u", "g", "r", "i", "z")
 # Di Cintio et al. (2014) calibrated the core formation on haloes below the peak of the
-# stellar-to-halo-mass relation; above it no core is drawn.
+# stellar-to-halo-mass relation; above it cores come from AGN feedback (agn_core_max).
 _CORE_MAX_LOG_M200 = 12.0
 
 #: The instrument presets. ``"paper"``: de los Rios et al. (2023): distance uniform in 10-20 Mpc,
@@ -80,8 +80,10 @@ class DefaultDiscPrior:
       tanh(r / r_c)^n (Read et al. 2016) with n uniform in [0, n_max], n_max = 1 - gamma(X)
       clipped to [0, 1], gamma the inner slope of Di Cintio et al. (2014) at X = log10(M*/M200)
       (cores where M*/M_halo favours them), for haloes below the peak of the stellar-to-halo
-      relation (M200 < 1e12 Msun, where DC14 was calibrated; none above), r_c / R_d
-      log-uniform in ``core_radius_range``;
+      relation (M200 < 1e12 Msun, where DC14 was calibrated); above it n uniform in
+      [0, ``agn_core_max``] = [0, 0.5], the flattening by AGN feedback of massive haloes
+      (Martizzi et al. 2012; Peirani et al. 2017); r_c / R_d log-uniform in
+      ``core_radius_range``;
     * **disc size**: the late-type size-mass relation of Shen et al. (2003) with its scatter,
       R_d = R50 / 1.678; scale height R_d / z0 uniform in [5, 10] (Kregel et al. 2002: 7.3);
     * **bulge**: B/T from a Beta distribution (concentration 8) around the mean trend of
@@ -118,6 +120,8 @@ class DefaultDiscPrior:
             Scatter of log10 c, dex.
         contraction_range, core_radius_range, disc_thickness_range : tuple of float
             Ranges of nu, r_c / R_d (log-uniform) and R_d / z0.
+        agn_core_max : float
+            Largest core strength n of haloes above 1e12 Msun.
         hi_scatter : float
             Scatter of log M_HI, dex.
         satellites_mean, field_sources_mean : float
@@ -144,6 +148,7 @@ class DefaultDiscPrior:
         "c_scatter": 0.16,
         "contraction_range": (-0.2, 1.0),
         "core_radius_range": (0.3, 2.0),
+        "agn_core_max": 0.5,
         "disc_thickness_range": (5.0, 10.0),
         "hi_scatter": 0.3,
         "satellites_mean": 0.5,
@@ -314,11 +319,10 @@ class DefaultDiscPrior:
         return float(np.clip(median + scatter * rng.standard_normal(),
                              *self._config["log_m200_range"]))
 
-    @staticmethod
-    def _core_strength_max(log_mstar, log_m200):
-        """Return 1 - gamma_DC14(M*/M200) in [0, 1] below the SHMR peak (M200 < 1e12), else 0."""
+    def _core_strength_max(self, log_mstar, log_m200):
+        """Return 1 - gamma_DC14(M*/M200) in [0, 1] below the SHMR peak, else agn_core_max."""
         if log_m200 >= _CORE_MAX_LOG_M200:
-            return 0.0
+            return self._config["agn_core_max"]
         x = float(np.clip(log_mstar - log_m200, -4.1, -1.3))
         return float(np.clip(1.0 - kernels.dc14_shape(x)[2], 0.0, 1.0))
 
