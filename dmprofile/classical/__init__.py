@@ -12,6 +12,7 @@ Disc galaxies: circular-velocity components (`disc_velocity`, `bulge_velocity`,
 fields and photometric disc fits.
 """
 
+from ._hi_data import hi_moment_maps
 from ._jeans_model import sigma_los
 from ._mixture import mixture_priors
 from ._profile_band import DensityProfileBand
@@ -26,6 +27,7 @@ from ._rotation_models import (
     total_velocity,
 )
 from ._rotation_result import RotationCurveFit, default_mass_radii
+from ._tilted_rings import fit_tilted_rings
 from ._tracer_fit import PlummerSum, TracerFit, fit_tracer
 from ._tully_fisher import (
     HALL2012,
@@ -43,4 +45,5 @@ __all__ = ["sigma_los", "jeans_analysis", "default_priors", "JeansResult", "Dens
            "disc_velocity", "bulge_velocity", "gas_velocity", "halo_velocity", "total_velocity",
            "HALO_MODELS", "fit_rotation_curve", "ROTATION_PRIORS", "RotationCurveFit",
            "default_mass_radii", "tully_fisher_velocity", "baryonic_tully_fisher_mass",
-           "baryonic_tully_fisher_velocity", "TullyFisherEstimate", "HALL2012", "LELLI2019"]
+           "baryonic_tully_fisher_velocity", "TullyFisherEstimate", "HALL2012", "LELLI2019",
+           "fit_tilted_rings", "hi_moment_maps"]

@@ -54,7 +54,8 @@ def _columns(curve):
     if np.any(r <= 0) or np.any(np.diff(r) <= 0):
         msg = "column 'radius' of argument 'curve' must be > 0 and strictly increasing"
         raise ValueError(msg)
-    v = column_values(curve, "v_obs", VELOCITY, finite=True, what=what)
+    v_name = "v_rot" if "v_obs" not in curve.colnames and "v_rot" in curve.colnames else "v_obs"
+    v = column_values(curve, v_name, VELOCITY, finite=True, what=what)
     e = column_values(curve, "v_err", VELOCITY, finite=True, what=what)
     if np.any(e <= 0):
         msg = "column 'v_err' of argument 'curve' must be > 0 (errors are positive)"
@@ -294,7 +295,8 @@ def fit_rotation_curve(curve, *, halo="nfw", priors="paper", seed=None, distance
     Parameters
     ----------
     curve : `~astropy.table.QTable` or dict
-        Columns ``radius`` [length], ``v_obs`` and ``v_err`` [speed], optionally ``v_gas``
+        Columns ``radius`` [length], ``v_obs`` (or ``v_rot``, as `fit_tilted_rings` names it)
+        and ``v_err`` [speed], optionally ``v_gas``
         (signed), ``v_disk`` and ``v_bul`` [speed] (disc and bulge for a mass-to-light ratio of
         1; a missing or all-zero component is left out, with its ratio). ``meta`` may give
         ``distance``, ``dist_err`` [Mpc], ``inc``, ``inc_err`` [deg] (as
