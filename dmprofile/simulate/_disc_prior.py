@@ -379,6 +379,25 @@ class DefaultDiscPrior:
         params.update(self._draw_observation(rng))
         return {k: params[k] for k in self.param_names}
 
+    def draw_observation(self, rng):
+        """Draw the orientation, distance and instrument of one observation of a galaxy.
+
+        A training suite observes each galaxy several times: `draw` gives the galaxy with one
+        observation, this the further ones.
+
+        Parameters
+        ----------
+        rng : `~numpy.random.Generator`
+            The random stream.
+
+        Returns
+        -------
+        dict
+            ``inclination`` and ``position_angle`` [deg], ``distance`` [Mpc], ``psf_scale``,
+            ``sky_offset_mag``, ``hi_beam_fwhm`` [arcsec] and ``hi_noise`` [Jy/arcsec^2].
+        """
+        return self._draw_observation(rng)
+
     def _draw_observation(self, rng):
         ins = self._instrument
         return {

@@ -27,6 +27,9 @@ _EXPORTS = {
     "DwarfRecipe": "_dwarf",
     "DwarfSuite": "_dwarf",
     "generate_dwarf_suite": "_dwarf",
+    "DiscRecipe": "_disc",
+    "DiscSuite": "_disc",
+    "generate_disc_suite": "_disc",
 }
 
 __all__ = list(_EXPORTS)

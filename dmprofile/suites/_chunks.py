@@ -93,12 +93,31 @@ def _hdulist(recipe, spec, arrays, tables):
     for key, value, comment in recipe.header_cards(arrays, tables):
         hdr[key] = (value, comment)
     hdr["DATAHASH"] = content_hash(arrays.values(), tables.values())  # sha256 of the data
-    hdus = [primary] + [fits.ImageHDU(array, name=name) for name, array in arrays.items()]
+    hdus = [primary] + [_image_hdu(array, name) for name, array in arrays.items()]
     for name, table in tables.items():
         hdu = fits.table_to_hdu(table)
         hdu.name = name
         hdus.append(hdu)
     return fits.HDUList(hdus)
+
+
+def _image_hdu(array, name):
+    """One array as an image HDU; FITS has no half floats: those go as their 16-bit patterns."""
+    if array.dtype == np.float16:
+        hdu = fits.ImageHDU(array.view(np.int16), name=name)
+        hdu.header["DMPDTYPE"] = ("float16", "half floats as their 16-bit patterns")
+        return hdu
+    return fits.ImageHDU(array, name=name)
+
+
+def _image_data(hdu, spec):
+    """Return the array of an image HDU written by `_image_hdu`, in the dtype of ``spec``."""
+    if np.dtype(spec.dtype) == np.float16:
+        if hdu.header.get("DMPDTYPE") != "float16":
+            msg = f"HDU {hdu.name} holds no float16 data (DMPDTYPE missing)"
+            raise ValueError(msg)
+        return np.asarray(hdu.data, dtype=np.int16).view(np.float16)
+    return np.asarray(hdu.data, dtype=spec.dtype)
 
 
 # ---------------------------------------------------------------------------- reading
@@ -108,7 +127,7 @@ def _load(path, layout):
         try:
             with fits.open(path, memmap=False) as hdul:
                 hdr = hdul[0].header
-                arrays = {name: np.asarray(hdul[name].data, dtype=spec.dtype)
+                arrays = {name: _image_data(hdul[name], spec)
                           for name, spec in layout.arrays.items()}
                 tables = {name: Table.read(hdul, hdu=name, mask_invalid=False)
                           for name in layout.tables}

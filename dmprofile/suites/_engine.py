@@ -225,9 +225,14 @@ def _compute(out, todo, done, manifest, *, workers, scheduler, client, progress,
 
 
 def _run_processes(todo, write, workers):
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    executor = ProcessPoolExecutor(max_workers=workers)
+    # Workers start from a fresh server process, not from a fork of this one: a parent that
+    # has run threaded numba code (MARTINI's HI cubes) cannot be forked safely.
+    methods = multiprocessing.get_all_start_methods()
+    context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    executor = ProcessPoolExecutor(max_workers=workers, mp_context=context)
     try:
         futures = [executor.submit(compute_chunk, spec) for spec in todo]
         for future in as_completed(futures):

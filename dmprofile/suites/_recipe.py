@@ -279,7 +279,8 @@ class SuiteRecipe:
 
 _RECIPES = {}
 # Recipes of this package, imported when `read_suite` first meets their format.
-_BUILTIN = {"dmprofile-dwarf-suite": "dmprofile.suites._dwarf"}
+_BUILTIN = {"dmprofile-dwarf-suite": "dmprofile.suites._dwarf",
+            "dmprofile-disc-suite": "dmprofile.suites._disc"}
 
 
 def register_recipe(recipe_class):
