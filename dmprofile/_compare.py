@@ -12,6 +12,7 @@ import time
 
 import numpy as np
 
+from ._utils import check_seed, draw_seed
 from ._version import __version__
 from .results import Comparison
 
@@ -36,6 +37,12 @@ def _meta_get(meta, key):
 def _check_methods(methods):
     if isinstance(methods, str):
         methods = (methods,)
+    try:
+        methods = tuple(methods)
+    except TypeError:
+        msg = (f"argument 'methods' must be a sequence of methods out of {METHODS}, got "
+               f"{type(methods).__name__} {methods!r}")
+        raise TypeError(msg) from None
     methods = tuple(str(m).lower() for m in methods)
     unknown = [m for m in methods if m not in METHODS]
     if not methods or unknown or len(set(methods)) != len(methods):
@@ -46,6 +53,9 @@ def _check_methods(methods):
 
 
 def _check_kwargs(kwargs, name, forbidden):
+    if kwargs is not None and not isinstance(kwargs, dict):
+        msg = f"argument {name!r} must be a dict of keyword arguments, got {type(kwargs).__name__}"
+        raise TypeError(msg)
     kwargs = dict(kwargs or {})
     clash = sorted(set(kwargs) & set(forbidden))
     if clash:
@@ -111,7 +121,14 @@ def compare(table, *, methods=METHODS, model="default", seed=None, jeans_kwargs=
     >>> print(cmp.to_table())  # doctest: +SKIP
     >>> cmp.plot()  # doctest: +SKIP
     """
+    from astropy.table import Table
+
+    if not isinstance(table, Table):
+        msg = (f"argument 'table' must be an astropy Table or QTable (a star catalogue), got "
+               f"{type(table).__name__}; read a file with Table.read(...) first")
+        raise TypeError(msg)
     methods = _check_methods(methods)
+    seed = check_seed(seed, generators=True)
     unknown = sorted(set(galaxy_parameters) - set(_GALAXY_KEYS))
     if unknown:
         msg = (f"unexpected keyword argument(s) {unknown}; galaxy parameters are "
@@ -121,7 +138,7 @@ def compare(table, *, methods=METHODS, model="default", seed=None, jeans_kwargs=
     network_kwargs = _check_kwargs(network_kwargs, "network_kwargs", (*_GALAXY_KEYS, "model"))
 
     if seed is None:
-        seed = int(np.random.SeedSequence().generate_state(1)[0])
+        seed = draw_seed()
     rng = np.random.default_rng(seed)
     child = dict(zip(METHODS, (int(s) for s in rng.integers(0, 2**32 - 1, size=len(METHODS)))))
     meta = {"dmprofile_version": __version__, "methods": list(methods),

@@ -1,12 +1,7 @@
 """`infer_slope`: the inner dark-matter slope of a dwarf galaxy from its star catalogue."""
 
-import warnings
-
-import numpy as np
-from astropy import units as u
-
+from ._utils import as_int, check_seed, draw_seed
 from ._version import __version__
-from .exceptions import DMProfileWarning
 
 __all__ = ["infer_slope"]
 
@@ -48,8 +43,11 @@ def infer_slope(table, *, model="default", n_passes=100, seed=None, **galaxy_par
     Warns
     -----
     DMProfileWarning
-        When the star count, half-light radius or velocity scale (P98) of the input lies outside
-        the range of the training suite recorded in the model card: the network then extrapolates.
+        When a summary of the input (`~dmprofile.kinematics.catalogue_summaries`: star count,
+        half-light radius, velocity scale P98, spread of the stars relative to ``r_half``, mean
+        velocity offset and velocity errors relative to the dispersion) lies outside its range
+        over the training suite, recorded in the model card: the network then extrapolates.
+        The warning names the summary, its value and the range.
 
     Examples
     --------
@@ -61,59 +59,39 @@ def infer_slope(table, *, model="default", n_passes=100, seed=None, **galaxy_par
     from .kinematics import phase_space_images
     from .nets import get_model
 
+    n_passes = as_int(n_passes, "n_passes", minimum=1)
+    seed = check_seed(seed)
     slope_model = get_model(model)
-    n_passes = int(n_passes)
-    if n_passes < 1:
-        msg = f"argument 'n_passes' must be >= 1, got {n_passes}"
-        raise ValueError(msg)
     if seed is None:
-        seed = int(np.random.SeedSequence().generate_state(1)[0])
+        seed = draw_seed()
     images = phase_space_images(table, bins=slope_model.bins, **galaxy_parameters)
-    _check_prior(slope_model.card, images)
+    summaries = _check_prior(slope_model.card, images)
     meta = {"dmprofile_version": __version__, "method": "mdcnn", "model": slope_model.name,
             "model_card_sha256": slope_model.card_hash, "n_passes": n_passes, "seed": seed,
             "n_stars": int(images.n_stars), "p98": images.p98,
-            "galaxy_parameters": dict(images.galaxy_parameters)}
+            "galaxy_parameters": dict(images.galaxy_parameters), "summaries": summaries}
+    galaxy = _galaxy_name(table)
+    if galaxy:
+        meta["galaxy"] = galaxy
     sources = getattr(images, "sources", None)
     if sources:
         meta["galaxy_parameter_sources"] = dict(sources)
     return slope_model.posterior(images.images, n_passes=n_passes, seed=seed, meta=meta)
 
 
-def _observables(images):
-    """Return the observables compared with the training ranges, in the units of the card."""
-    out = {"n_stars": (float(images.n_stars), "")}
-    r_half = images.galaxy_parameters.get("r_half")
-    if r_half is not None:
-        out["r_half"] = (r_half, "kpc")
-    p98 = getattr(images, "p98", None)
-    if p98 is not None:
-        out["p98"] = (p98, "km / s")
-    return out
-
-
-_LABELS = {"n_stars": "star count", "r_half": "half-light radius",
-           "p98": "velocity scale P98 (98th percentile of |v - v_sys|)"}
-
-
 def _check_prior(card, images):
-    """Warn when the input lies outside the training ranges recorded in the model card."""
-    ranges = card.get("training_ranges") or {}
-    for key, (value, default_unit) in _observables(images).items():
-        rng = ranges.get(key)
-        if rng is None:
-            continue
-        unit = u.Unit(rng.get("unit") or default_unit or "")
-        if isinstance(value, u.Quantity):
-            try:
-                value = value.to_value(unit)
-            except u.UnitConversionError:
-                continue
-        value = float(value)
-        low, high = rng["min"], rng["max"]
-        if not low <= value <= high:
-            unit_str = f" {unit}" if unit != u.dimensionless_unscaled else ""
-            msg = (f"the {_LABELS[key]} of the input, {value:.4g}{unit_str}, lies outside the "
-                   f"training range [{low:.4g}, {high:.4g}]{unit_str} of the model: the "
-                   "network extrapolates and its posterior may be unreliable")
-            warnings.warn(msg, DMProfileWarning, stacklevel=3)
+    """Warn when a summary of the input lies outside the training ranges of the model card."""
+    from .kinematics import catalogue_summaries, check_summaries
+
+    summaries = catalogue_summaries(images)
+    check_summaries(summaries, card.get("training_ranges") or {}, stacklevel=3)
+    return summaries
+
+
+def _galaxy_name(table):
+    """Return the galaxy name of ``table.meta`` (key ``galaxy``, any case), or None."""
+    meta = getattr(table, "meta", None) or {}
+    for key, value in meta.items():
+        if str(key).lower() == "galaxy" and value:
+            return str(value)
+    return None

@@ -134,12 +134,18 @@ def column_values(table, name, unit, *, required=True, finite=False, what="table
             raise u.UnitTypeError(msg)
         scale = unit_scale(col_unit, unit, f"column {name!r}")
     if hasattr(col, "unmasked"):  # astropy Masked Quantity
-        values = np.asarray(col.unmasked.value, dtype=float).copy()
+        raw = col.unmasked.value
         mask = np.asarray(col.mask)
     else:
         data = col.value if isinstance(col, u.Quantity) else col
         mask = np.ma.getmaskarray(data)
-        values = np.asarray(np.ma.getdata(data), dtype=float).copy()
+        raw = np.ma.getdata(data)
+    kind = np.asarray(raw).dtype.kind
+    if kind not in "biuf":
+        msg = (f"column {name!r} of {what} must hold numbers, got {np.asarray(raw).dtype} "
+               f"values such as {np.asarray(raw).ravel()[:1].tolist()}")
+        raise TypeError(msg)
+    values = np.asarray(raw, dtype=float).copy()
     if values.ndim != 1:
         msg = f"column {name!r} must be one-dimensional, got shape {values.shape}"
         raise ValueError(msg)
@@ -160,7 +166,14 @@ def as_dimensionless(value, name, *, scalar=True):
         except u.UnitConversionError:
             msg = f"argument '{name}' must be dimensionless, got {value.unit!s}"
             raise u.UnitTypeError(msg) from None
-    out = np.asarray(value, dtype=float)
+    if isinstance(value, (str, bytes, bool, np.bool_)):
+        msg = f"argument '{name}' must be a number, got {type(value).__name__} {value!r}"
+        raise TypeError(msg)
+    try:
+        out = np.asarray(value, dtype=float)
+    except (TypeError, ValueError):
+        msg = f"argument '{name}' must be a number, got {type(value).__name__} {value!r}"
+        raise TypeError(msg) from None
     if scalar and out.ndim != 0:
         msg = f"argument '{name}' must be a scalar, got shape {out.shape}"
         raise ValueError(msg)
@@ -168,6 +181,50 @@ def as_dimensionless(value, name, *, scalar=True):
         msg = f"argument '{name}' must be finite, got {value!r}"
         raise ValueError(msg)
     return float(out) if scalar else out
+
+
+def as_int(value, name, *, minimum=None):
+    """Return ``value`` as an int; raise naming the argument if it is not a whole number.
+
+    Integers (and whole floats such as ``100.0``) are accepted; strings, booleans and
+    fractional numbers raise `TypeError`, values below ``minimum`` raise `ValueError`.
+    """
+    whole = isinstance(value, (int, np.integer)) or (
+        isinstance(value, (float, np.floating)) and bool(np.isfinite(value))
+        and float(value).is_integer())
+    if isinstance(value, (bool, np.bool_)) or not whole:
+        msg = f"argument '{name}' must be an integer, got {type(value).__name__} {value!r}"
+        raise TypeError(msg)
+    value = int(value)
+    if minimum is not None and value < minimum:
+        msg = f"argument '{name}' must be >= {minimum}, got {value}"
+        raise ValueError(msg)
+    return value
+
+
+def check_seed(seed, name="seed", *, generators=False):
+    """Validate a seed and return it (integers as int).
+
+    A seed is None or an integer >= 0, or with ``generators`` also a `numpy.random.SeedSequence`
+    or `numpy.random.Generator`; anything else raises naming the argument.
+    """
+    if seed is None:
+        return None
+    if generators and isinstance(seed, (np.random.SeedSequence, np.random.Generator)):
+        return seed
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        kinds = "None, an integer >= 0" + (", a SeedSequence or a Generator" if generators else "")
+        msg = f"argument '{name}' must be {kinds}, got {type(seed).__name__} {seed!r}"
+        raise TypeError(msg)
+    if seed < 0:
+        msg = f"argument '{name}' must be >= 0, got {seed}"
+        raise ValueError(msg)
+    return int(seed)
+
+
+def draw_seed():
+    """Draw a fresh seed (an int in [0, 2**32)) from operating-system entropy."""
+    return int(np.random.SeedSequence().generate_state(1)[0])
 
 
 @contextlib.contextmanager

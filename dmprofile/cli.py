@@ -49,7 +49,8 @@ def main(argv=None):
     Returns
     -------
     status : int
-        The exit status: 0 on success, 1 for an error in the input, 2 for a usage error.
+        The exit status: 0 on success, 1 for an error in the input (one line on standard
+        error, no traceback), 2 for a usage error, 130 when interrupted.
     """
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -58,10 +59,37 @@ def main(argv=None):
         return 2
     try:
         return int(args.func(args) or 0)
-    except (ValueError, TypeError, FileNotFoundError, ImportError) as exc:
-        print(f"dmprofile {args.command}: error: {exc}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print(f"dmprofile {args.command}: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:
+        if not _is_input_error(exc):
+            raise
+        print(f"dmprofile {args.command}: error: {_message(exc)}", file=sys.stderr)
         return 1
 
+
+def _is_input_error(exc):
+    """Whether ``exc`` reports a mistake in the input (printed as one line, no traceback).
+
+    Wrong values, types, units, missing columns or files, unreadable files: the built-in
+    exceptions dmprofile raises for bad input, and the errors astropy raises when reading a
+    file or converting units.
+    """
+    if isinstance(exc, (ValueError, TypeError, KeyError, OSError, ImportError)):
+        return True
+    module = type(exc).__module__ or ""
+    return module.startswith(("astropy.io", "astropy.units"))
+
+
+def _message(exc):
+    """One line: the message of ``exc`` (a KeyError's without its quotes)."""
+    if isinstance(exc, KeyError) and exc.args and type(exc).__str__ is KeyError.__str__:
+        text = str(exc.args[0])
+    else:
+        text = str(exc) or type(exc).__name__
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return lines[0] if lines else type(exc).__name__
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -38,8 +38,7 @@ def main(argv=None):
     low, high = post.interval(0.68)
     print(f"68% interval: [{low:.2f}, {high:.2f}]")
 
-    ax = post.plot()
-    ax.set_title(f"{args.galaxy.capitalize()}: dark-matter log-slope at 150 pc")
+    ax = post.plot()  # titled with the galaxy name of the catalogue's meta
     ax.figure.savefig(plot, dpi=120, bbox_inches="tight")
     print(f"saved {plot}")
 

@@ -180,13 +180,27 @@ def test_argument_errors(model_dir, kwargs, error, match):
         compare(catalogue(), model=model_dir, **kwargs)
 
 
+@pytest.mark.parametrize(("table", "kwargs", "error", "match"), [
+    ([1.0, 2.0], {}, TypeError, r"argument 'table' must be an astropy Table .* got list"),
+    (None, {"seed": "7"}, TypeError, r"argument 'seed' must be None, an integer >= 0.*got str"),
+    (None, {"seed": -1}, ValueError, r"argument 'seed' must be >= 0, got -1"),
+    (None, {"methods": 3}, TypeError, r"argument 'methods' must be a sequence .* got int"),
+    (None, {"jeans_kwargs": ["nfw"]}, TypeError, r"argument 'jeans_kwargs' must be a dict"),
+])
+def test_argument_types(model_dir, table, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        compare(catalogue() if table is None else table, model=model_dir, **kwargs)
+
+
 def test_plot(comparison):
     plt = pytest.importorskip("matplotlib.pyplot")
     fig, ax = plt.subplots()
     try:
         assert comparison.plot(ax=ax) is ax
         labels = [t.get_text() for t in ax.get_legend().get_texts()]
-        assert labels == ["network (MDCNN)", "network (MDCNN) epistemic band", "Jeans (emcee)"]
+        assert labels[:2] == ["network (MDCNN)", "Jeans (emcee)"]
+        assert "network (MDCNN) epistemic band" in labels and "NFW cusp (-1)" in labels
+        assert [t.get_text() for t in ax.texts] == [comparison.agreement()]
         curves = [line for line in ax.get_lines() if len(line.get_xdata()) > 2]
         assert len(curves) == 2
         np.testing.assert_allclose(curves[1].get_ydata(), comparison["jeans"].pdf)

@@ -1,11 +1,14 @@
 """``dmprofile jeans``: the classical spherical Jeans analysis of a star catalogue."""
 
-import argparse
-
 from .common import (
+    HelpFormatter,
     add_catalogue_arguments,
+    add_run_arguments,
+    check_output,
     galaxy_parameters,
+    positive_int,
     read_catalogue,
+    resolve_seed,
     save_figure,
     write_table,
 )
@@ -32,8 +35,8 @@ def add_jeans_arguments(parser, prefix=""):
                         help=f"{prefix}dark-matter halo family")
     parser.add_argument("--anisotropy", default="baes", choices=ANISOTROPIES,
                         help=f"{prefix}anisotropy family")
-    parser.add_argument("--nwalkers", type=int, default=32, help="emcee walkers")
-    parser.add_argument("--nsteps", type=int, default=None,
+    parser.add_argument("--nwalkers", type=positive_int, default=32, help="emcee walkers")
+    parser.add_argument("--nsteps", type=positive_int, default=None,
                         help="steps per walker (default: 20000; 10000 per family for the "
                              "mixture)")
     parser.add_argument("--tracer", default="fit", choices=("fit", "r_half"),
@@ -41,7 +44,8 @@ def add_jeans_arguments(parser, prefix=""):
                              "Plummer sphere with the half-light radius")
     parser.add_argument("--vsp", action="store_true",
                         help="add the fourth-moment virial shape parameter constraints")
-    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
+    parser.add_argument("--workers", type=positive_int, default=None,
+                        help=f"{prefix}processes (default: those of jeans_analysis)")
 
 
 def jeans_keywords(args):
@@ -55,11 +59,15 @@ def jeans_keywords(args):
     Returns
     -------
     kwargs : dict
-        ``halo``, ``anisotropy``, ``nwalkers``, ``nsteps``, ``tracer``, ``vsp``, ``progress``.
+        ``halo``, ``anisotropy``, ``nwalkers``, ``nsteps``, ``tracer``, ``vsp``, ``progress``
+        (from ``--no-progress``) and ``workers`` when given.
     """
-    return {"halo": args.halo, "anisotropy": args.anisotropy, "nwalkers": args.nwalkers,
-            "nsteps": args.nsteps, "tracer": args.tracer, "vsp": args.vsp,
-            "progress": not args.no_progress}
+    kwargs = {"halo": args.halo, "anisotropy": args.anisotropy, "nwalkers": args.nwalkers,
+              "nsteps": args.nsteps, "tracer": args.tracer, "vsp": args.vsp,
+              "progress": not args.no_progress}
+    if args.workers is not None:
+        kwargs["workers"] = args.workers
+    return kwargs
 
 
 def register(subparsers):
@@ -77,40 +85,36 @@ def register(subparsers):
                      "table meta or as options) and sample a spherical Jeans model with emcee. "
                      "Prints the posterior of the dark-matter log-slope at 150 pc and a "
                      "parameter summary."),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=HelpFormatter)
     add_catalogue_arguments(p)
     add_jeans_arguments(p)
-    p.add_argument("--seed", type=int, default=None, help="random seed")
-    p.add_argument("--workers", type=int, default=1, help="processes evaluating the likelihood")
-    p.add_argument("--plot", default=None, metavar="PNG", help="save the summary figure")
-    p.add_argument("--output", default=None, metavar="ECSV",
-                   help="save the gamma_150 posterior table (SlopePosterior.to_table)")
-    p.add_argument("--samples", default=None, metavar="FILE",
-                   help="save the posterior samples (any astropy table format, e.g. .ecsv)")
+    add_run_arguments(p, seed_help="seed of the walkers", plot_help="the summary figure",
+                      output_help="the gamma_150 posterior table (SlopePosterior.to_table)")
+    p.add_argument("--samples", default=None, metavar="TABLE",
+                   help="save the posterior samples (.ecsv, .fits, .csv)")
     p.set_defaults(func=_jeans)
 
 
 def _jeans(args):
-    from pathlib import Path
-
     from ..classical import jeans_analysis
 
+    output = check_output(args.output, "table")
+    samples = check_output(args.samples, "table")
+    plot = check_output(args.plot, "figure")
     table = read_catalogue(args)
-    result = jeans_analysis(table, seed=args.seed, workers=args.workers, **jeans_keywords(args),
-                            **galaxy_parameters(args))
+    seed = resolve_seed(args)
+    result = jeans_analysis(table, seed=seed, **jeans_keywords(args), **galaxy_parameters(args))
     print(result)
     print(result.slope)
     summary = result.to_table()
     for col in ("median", "p16", "p84", "tau"):
         summary[col].info.format = ".4g"
     summary.pprint(max_lines=-1, max_width=-1)
-    if args.output:
-        write_table(result.slope.to_table(), args.output)
-    if args.samples:
-        suffix = Path(args.samples).suffix.lower()
-        fmt = {".ecsv": "ascii.ecsv", ".fits": "fits", ".csv": "ascii.csv"}.get(suffix)
-        write_table(result.samples, args.samples, fmt)
-    if args.plot:
+    if output:
+        write_table(result.slope.to_table(), output)
+    if samples:
+        write_table(result.samples, samples)
+    if plot:
         axes = result.plot()
-        save_figure(axes[0].figure, args.plot)
+        save_figure(axes[0].figure, plot)
     return 0

@@ -4,7 +4,7 @@
 ``evaluate`` scores a trained network on a held-out suite (`dmprofile.nets`).
 """
 
-import argparse
+from .common import HelpFormatter, non_negative_int, positive_int
 
 __all__ = ["register"]
 
@@ -37,14 +37,16 @@ def _register_simulate(subparsers):
             "chunked FITS files with the phase-space images and truth tables, plus "
             "manifest.json. A killed run restarted with the same arguments resumes where it "
             "stopped; the result does not depend on the number of workers."),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    dwarfs.add_argument("--n-galaxies", type=int, required=True, help="number of galaxies")
-    dwarfs.add_argument("--projections", type=int, default=5, help="lines of sight per galaxy")
+        formatter_class=HelpFormatter)
+    dwarfs.add_argument("--n-galaxies", type=positive_int, required=True,
+                        help="number of galaxies")
+    dwarfs.add_argument("--projections", type=positive_int, default=5,
+                        help="lines of sight per galaxy")
     dwarfs.add_argument("--out", required=True, help="output directory")
-    dwarfs.add_argument("--seed", type=int, default=0, help="suite seed")
-    dwarfs.add_argument("--workers", type=int, default=None,
+    dwarfs.add_argument("--seed", type=non_negative_int, default=0, help="suite seed")
+    dwarfs.add_argument("--workers", type=positive_int, default=None,
                         help="local worker processes (default: all CPU cores)")
-    dwarfs.add_argument("--chunk-size", type=int, default=None,
+    dwarfs.add_argument("--chunk-size", type=positive_int, default=None,
                         help="galaxies per chunk file (default: 100)")
     dwarfs.add_argument("--scheduler", default=None, metavar="ADDRESS",
                         help="dask.distributed scheduler address, e.g. tcp://host:8786 "
@@ -106,9 +108,11 @@ def _register_train_evaluate(subparsers):
                                          "from the last checkpoint in MODEL_DIR.")
     p.add_argument("--data", required=True, metavar="SUITE_DIR", help="suite directory")
     p.add_argument("--out", required=True, metavar="MODEL_DIR", help="output model directory")
-    p.add_argument("--epochs", type=int, default=100, help="maximum number of epochs (100)")
-    p.add_argument("--batch-size", type=int, default=64, help="mini-batch size (64)")
-    p.add_argument("--seed", type=int, default=0, help="seed of split, weights, shuffling (0)")
+    p.add_argument("--epochs", type=positive_int, default=100,
+                   help="maximum number of epochs (100)")
+    p.add_argument("--batch-size", type=positive_int, default=64, help="mini-batch size (64)")
+    p.add_argument("--seed", type=non_negative_int, default=0,
+                   help="seed of split, weights, shuffling (0)")
     p.add_argument("--patience", type=int, default=10,
                    help="early-stopping patience in epochs (10)")
     p.add_argument("--lr-patience", type=int, default=3,
@@ -121,7 +125,8 @@ def _register_train_evaluate(subparsers):
                    help="fraction of galaxies held out for testing (0.1)")
     p.add_argument("--restart", action="store_true",
                    help="ignore an existing checkpoint and start afresh")
-    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--quiet", "--no-progress", dest="quiet", action="store_true",
+                   help="no progress bar")
     p.set_defaults(func=_train_slope)
 
     evaluate = subparsers.add_parser("evaluate", help="evaluate a trained network")
@@ -133,8 +138,10 @@ def _register_train_evaluate(subparsers):
     p.add_argument("--data", required=True, metavar="TEST_SUITE", help="suite directory")
     p.add_argument("--model", default="default", help="'default' or a model directory")
     p.add_argument("--out", required=True, metavar="DIR", help="output directory")
-    p.add_argument("--n-passes", type=int, default=100, help="Monte-Carlo passes (100)")
-    p.add_argument("--seed", type=int, default=0, help="seed of the dropout masks (0)")
+    p.add_argument("--n-passes", type=positive_int, default=100,
+                   help="Monte-Carlo passes (100)")
+    p.add_argument("--seed", type=non_negative_int, default=0,
+                   help="seed of the dropout masks (0)")
     p.add_argument("--split", choices=("auto", "test", "all"), default="auto",
                    help="rows to use (auto: the test split of the training suite, else all)")
     p.set_defaults(func=_evaluate_slope)

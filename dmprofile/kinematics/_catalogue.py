@@ -223,6 +223,8 @@ class StarCatalogue:
             x, y = cols["p1"], cols["p2"]
         R = elliptical_radius(x, y, params["ellipticity"],
                               params["position_angle"].to_value(u.rad))
+        _check_spread(R, kind, estimate="r_half" not in kw and
+                      _meta_lookup(table.meta or {}, "r_half")[0] is None)
         params.update(_r_half_v_sys(resolver, R, cols["v"], cols["e"], weights))
         for k in ("center", "distance"):
             resolver.sources.setdefault(k, "none")
@@ -304,6 +306,20 @@ def _select_stars(cols, member_threshold):
         msg = f"all {n} line-of-sight velocities are equal ({kept['v'][0]:g} km/s)"
         raise ValueError(msg)
     return kept, weights, n_dropped
+
+
+def _check_spread(R, kind, *, estimate):
+    """Refuse (or, with r_half given, warn about) stars all at one radius: point or ring."""
+    scale = max(float(np.max(R)), 1e-300)
+    if np.ptp(R) > 1e-9 * scale:
+        return
+    cols = "'x', 'y'" if kind == "xy" else "'ra', 'dec' (and the centre)"
+    msg = (f"all {R.size} stars lie at the same projected radius R = {R[0]:.4g} kpc from "
+           f"the centre (one point or one ring): the positions carry no radial information; "
+           f"check the columns {cols}")
+    if estimate:
+        raise ValueError(msg + " (r_half cannot be estimated from them)")
+    warnings.warn(msg, DMProfileWarning, stacklevel=4)
 
 
 class _Resolver:

@@ -10,6 +10,7 @@ from .._utils import require
 from .._version import __version__
 from ..exceptions import DMProfileWarning
 from ._catalogue import StarCatalogue
+from ._summaries import catalogue_summaries
 
 __all__ = ["PhaseSpaceImages", "phase_space_images", "POSITION_RANGE", "PHASE_RANGE"]
 
@@ -81,9 +82,12 @@ class PhaseSpaceImages:
         The velocity normalisation.
     meta : dict
         Provenance: dmprofile version, bins, member threshold, dropped rows, weighting.
+    summaries : dict, optional
+        The `~dmprofile.kinematics.catalogue_summaries` of the catalogue.
     """
 
-    def __init__(self, images, *, galaxy_parameters, sources, n_stars, p98, meta=None):
+    def __init__(self, images, *, galaxy_parameters, sources, n_stars, p98, meta=None,
+                 summaries=None):
         images = np.array(images, dtype=np.float32)
         images.setflags(write=False)
         self._images = images
@@ -92,6 +96,12 @@ class PhaseSpaceImages:
         self._n_stars = int(n_stars)
         self._p98 = p98
         self._meta = dict(meta or {})
+        self._summaries = None if summaries is None else dict(summaries)
+
+    @property
+    def summaries(self):
+        """The summaries of the catalogue (`~dmprofile.kinematics.catalogue_summaries`)."""
+        return None if self._summaries is None else dict(self._summaries)
 
     @property
     def images(self):
@@ -258,4 +268,5 @@ def phase_space_images(table, *, bins=64, member_threshold=None, **galaxy_parame
             "weighted": cat.weights is not None, "n_dropped": cat.n_dropped,
             "n_outside_positions": int(np.count_nonzero((np.abs(cat.x) > 2) | (np.abs(cat.y) > 2)))}
     return PhaseSpaceImages(images, galaxy_parameters=gp, sources=cat.sources,
-                            n_stars=cat.n_stars, p98=p98 * (u.km / u.s), meta=meta)
+                            n_stars=cat.n_stars, p98=p98 * (u.km / u.s), meta=meta,
+                            summaries=catalogue_summaries(cat))

@@ -11,15 +11,16 @@ from ._losses import mixture_nll_numpy
 from ._modeldir import column_ranges
 from ._task import Task
 
-__all__ = ["SlopeTask", "augment_images", "DEFAULT_ARCHITECTURE", "TARGET", "PRIOR_COLUMNS"]
+__all__ = ["SlopeTask", "augment_images", "mock_summaries", "DEFAULT_ARCHITECTURE", "TARGET",
+           "PRIOR_COLUMNS"]
 
 #: Column of the suite truth table that the network learns.
 TARGET = "gamma_150"
 #: Default keyword arguments of `~dmprofile.nets.build_mdcnn` used by `train_slope`.
 DEFAULT_ARCHITECTURE = {"filters": (16, 32, 64), "dense_units": (128, 64, 32), "dropout_rate": 0.1,
                         "n_components": 2, "sigma_floor": 0.01, "batch_norm": True}
-#: Observables whose training range is recorded in the model card (for out-of-prior warnings):
-#: card key -> candidate truth-table columns.
+#: Truth-table columns whose training range is recorded in the model card when the mock
+#: catalogues cannot be regenerated (see `SlopeTask.training_ranges`): card key -> candidates.
 PRIOR_COLUMNS = {"n_stars": ("n_stars",), "r_half": ("r_half",),
                  "p98": ("p98", "v_p98", "velocity_p98")}
 
@@ -62,6 +63,54 @@ def augment_images(images, rng):
         out[sel, 0] = pos
     out[flip_v, 1] = out[flip_v, 1, :, ::-1]
     return out
+
+
+def mock_summaries(suite, rows):
+    """Regenerate the mock catalogues of suite rows and return their catalogue summaries.
+
+    Each galaxy is rebuilt from its prior draw and sampled once, and each of its rows observed
+    again with its ``observe_seed``, exactly as when the suite was made (see
+    `~dmprofile.suites.DwarfSuite.mock`); the summaries are those of
+    `~dmprofile.kinematics.catalogue_summaries` with the true ``r_half`` and ``v_sys``, the
+    values the suite's images were made with.
+
+    Parameters
+    ----------
+    suite : `~dmprofile.suites.DwarfSuite`
+        The suite.
+    rows : array of int
+        The rows (e.g. the training rows of a split).
+
+    Returns
+    -------
+    list of dict
+        One dict of summaries per row, in the order of ``rows``.
+    """
+    from astropy import units as u
+
+    from ..kinematics import catalogue_summaries
+    from ..observe import observe
+
+    truth, prior = suite.truth, suite.prior
+    rows = np.asarray(rows, dtype=int)
+    galaxy_ids = np.asarray(truth["galaxy_id"])[rows]
+    out = [None] * rows.size
+    for gid in np.unique(galaxy_ids):
+        where = np.flatnonzero(galaxy_ids == gid)
+        first = truth[int(rows[where[0]])]
+        params = {name: _item(first[f"prior_{name}"]) for name in prior.param_names}
+        galaxy, observe_kwargs = prior.build(params)
+        sample = galaxy.sample(int(params["n_stars"]), seed=int(first["sample_seed"]))
+        for k in where:
+            obs = observe(sample, seed=int(truth[int(rows[k])]["observe_seed"]),
+                          **observe_kwargs)
+            out[k] = catalogue_summaries(obs, r_half=float(params["r_half"]) * u.kpc,
+                                         v_sys=observe_kwargs["v_sys"])
+    return out
+
+
+def _item(value):
+    return value.item() if hasattr(value, "item") else value
 
 
 def _dropout_layers(model):
@@ -111,6 +160,7 @@ class SlopeTask(Task):
     def __init__(self, *, architecture=None, validation_passes=20):
         self.overrides = dict(architecture or {})
         self.validation_passes = int(validation_passes)
+        self._suite = None
 
     @property
     def loss(self):
@@ -150,6 +200,7 @@ class SlopeTask(Task):
         ndarray
             A float32 array of shape (n, 2, bins, bins).
         """
+        self._suite = suite  # its mocks give the training ranges (see training_ranges)
         images = np.asarray(suite.images, dtype=np.float32)
         if images.ndim != 4 or images.shape[1] != 2 or images.shape[2] != images.shape[3]:
             msg = f"suite images must have shape (n, 2, bins, bins), got {images.shape}"
@@ -238,8 +289,16 @@ class SlopeTask(Task):
         pred = _predict(model, x, batch_size, seed)
         return float(mixture_nll_numpy(y, pred).mean())
 
-    def training_ranges(self, truth, rows):
-        """Return the ranges of star count, half-light radius and velocity scale (`PRIOR_COLUMNS`).
+    def training_ranges(self, truth, rows, *, suite=None):
+        """Return the ranges of the catalogue summaries over the training rows.
+
+        The summaries are those of `~dmprofile.kinematics.catalogue_summaries` (star count,
+        ``r_half``, P98, spread of the stars relative to ``r_half``, mean velocity offset and
+        velocity errors relative to the dispersion), measured on the mock catalogues
+        regenerated with ``mock_summaries``; inference checks them with
+        `~dmprofile.kinematics.check_summaries`. When the catalogues cannot be regenerated
+        (a suite without a prior or seeds), the ranges of the truth-table columns of
+        `PRIOR_COLUMNS` are recorded instead.
 
         Parameters
         ----------
@@ -247,13 +306,23 @@ class SlopeTask(Task):
             The truth table of the suite, one row per galaxy.
         rows : ndarray of int
             The training rows of ``truth``.
+        suite : `~dmprofile.suites.DwarfSuite`, optional
+            The suite of ``truth`` (default: the one last given to `inputs`).
 
         Returns
         -------
         dict
-            The ranges, by column.
+            The ranges, by summary (see `~dmprofile.kinematics.summary_ranges`).
         """
-        return column_ranges(truth, rows, PRIOR_COLUMNS)
+        from ..kinematics import summary_ranges
+
+        suite = self._suite if suite is None else suite
+        regenerable = (suite is not None and hasattr(suite, "prior")
+                       and len(getattr(suite, "truth", ())) == len(truth)
+                       and {"galaxy_id", "sample_seed", "observe_seed"} <= set(truth.colnames))
+        if not regenerable or len(rows) == 0:
+            return column_ranges(truth, rows, PRIOR_COLUMNS)
+        return summary_ranges(mock_summaries(suite, rows))
 
     def card_fields(self, *, input_shape, architecture):
         """Return the input (image shape, bins) and output (mixture parameters) of the model card.

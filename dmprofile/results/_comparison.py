@@ -12,6 +12,7 @@ from astropy import units as u
 from astropy.table import QTable
 
 from .._utils import require
+from ._plotting import REFERENCES, plot_title
 
 __all__ = ["Comparison"]
 
@@ -177,8 +178,47 @@ class Comparison:
         lines = self.summary().splitlines()
         return f"<{head}{stars}:\n  " + "\n  ".join(lines) + ">"
 
-    def plot(self, ax=None, *, level=0.68, legend=True):
+    def agreement(self, level=0.68):
+        """Say whether the ``level`` highest-density intervals of the methods overlap.
+
+        Parameters
+        ----------
+        level : float
+            Probability held by the intervals.
+
+        Returns
+        -------
+        str
+            One sentence: whether all intervals share a common range (the methods agree at
+            this level) or, if not, the gap between the two furthest apart.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from dmprofile.results import Comparison, SlopePosterior, default_grid
+        >>> g = default_grid()
+        >>> cmp = Comparison({"network": SlopePosterior(g, np.exp(-0.5 * ((g + 0.4) / 0.2) ** 2)),
+        ...                   "jeans": SlopePosterior(g, np.exp(-0.5 * ((g + 0.5) / 0.3) ** 2))})
+        >>> print(cmp.agreement())
+        the 68% HDIs overlap on [-0.60, -0.20]: the methods agree
+        """
+        intervals = {m: p.interval(level) for m, p in self._posteriors.items()}
+        if len(intervals) < 2:
+            return "only one method: nothing to compare"
+        low = max(i.low for i in intervals.values())
+        high = min(i.high for i in intervals.values())
+        if low <= high:
+            return f"the {level:.0%} HDIs overlap on [{low:.2f}, {high:.2f}]: the methods agree"
+        return (f"the {level:.0%} HDIs do not overlap (gap {low - high:.2f}): "
+                "the methods disagree")
+
+    def plot(self, ax=None, *, level=0.68, legend=True, note=True, title=None):
         """Overlay the posteriors: the network with its epistemic band, each with its HDI.
+
+        Each method's curve is shaded under its ``level`` highest-density interval, in the
+        colour of its curve; the grey band around the network's curve is its epistemic spread
+        (Monte-Carlo dropout). The legend says so, grey dash-dotted lines mark a core (0) and
+        an NFW cusp (-1), and a note says whether the intervals overlap (`agreement`).
 
         Parameters
         ----------
@@ -187,7 +227,13 @@ class Comparison:
         level : float
             Level of the shaded highest-density intervals.
         legend : bool
-            Draw a legend (one entry per method, plus the network's epistemic band).
+            Draw a legend (one entry per method, its interval, the network's epistemic band
+            and the reference lines).
+        note : bool
+            Write the `agreement` sentence in the axes.
+        title : str, optional
+            Axes title (default: the galaxy of ``meta["galaxy"]``, when known, and what is
+            plotted).
 
         Returns
         -------
@@ -198,16 +244,27 @@ class Comparison:
         top = 0.0
         for k, (method, post) in enumerate(self._posteriors.items()):
             post.plot(ax=ax, level=level, label=_label(method),
-                      color=_COLORS.get(method, f"C{k}"), legend=False)
+                      color=_COLORS.get(method, f"C{k}"), legend=False, title="")
             upper = post.pdf if post.pdf_std is None else post.pdf + post.pdf_std
             top = max(top, float(np.max(upper)))
-        ax.set_ylim(0, 1.05 * top)  # each SlopePosterior.plot fixes the limits to its own pdf
+        ax.set_ylim(0, 1.25 * top)  # room for the note; each posterior fixes its own limits
+        ax.set_title(plot_title(self._meta.get("galaxy")) if title is None else title)
+        if note and len(self._posteriors) > 1:
+            ax.text(0.02, 0.97, self.agreement(level), transform=ax.transAxes, va="top",
+                    ha="left", fontsize="small")
         if legend:
-            keep = {_label(m) for m in self._posteriors}
-            keep.update(f"{_label(m)} epistemic band" for m in self._posteriors
-                        if self._posteriors[m].pdf_std is not None)
-            handles, labels = ax.get_legend_handles_labels()
-            pairs = [(h, lab) for h, lab in zip(handles, labels) if lab in keep]
-            if pairs:
-                ax.legend(*zip(*pairs), fontsize="small", frameon=False)
+            self._legend(ax, level)
         return ax
+
+    def _legend(self, ax, level):
+        keep = [_label(m) for m in self._posteriors]
+        keep += [f"{_label(m)} {level:.0%} HDI" for m in self._posteriors]
+        keep += [f"{_label(m)} epistemic band" for m in self._posteriors
+                 if self._posteriors[m].pdf_std is not None]
+        keep += [text for _, text in REFERENCES]
+        handles, labels = ax.get_legend_handles_labels()
+        found = dict(zip(labels, handles))
+        pairs = [(found[lab], lab.replace(" HDI", " HDI (shaded)")) for lab in keep
+                 if lab in found]
+        if pairs:
+            ax.legend(*zip(*pairs), fontsize="small", frameon=False, loc="upper right")

@@ -19,6 +19,7 @@ from .._utils import atomic_path, require
 from ..exceptions import DMProfileWarning
 from . import _gridpdf as _gp
 from ._interval import XLABEL, HDInterval, _meta, default_grid
+from ._plotting import _plot_references, plot_title
 
 __all__ = ["SlopePosterior"]
 
@@ -523,12 +524,15 @@ class SlopePosterior:
             return cls.from_table(table, samples=None if samples is None else np.array(samples))
 
     # ------------------------------------------------------------------ plot
-    def plot(self, ax=None, *, level=0.68, band=True, markers=True, legend=True, **kwargs):
+    def plot(self, ax=None, *, level=0.68, band=True, markers=True, legend=True,
+             references=True, title=None, **kwargs):
         """Plot the posterior like Fig. 2 of Exposito-Marquez et al. (2022).
 
-        The pdf, its epistemic band (``pdf +- pdf_std``), the ``level`` interval shaded under the
-        curve, and vertical lines at the mode (solid), the secondary mode (dashed) and the mean
-        (dotted).
+        The pdf, its epistemic band (``pdf +- pdf_std``, grey), the ``level`` highest-density
+        interval shaded under the curve (in the colour of the curve), vertical lines at the
+        mode (solid, a darker shade of the curve), the secondary mode (dashed) and the mean
+        (dotted, the complementary hue), and grey reference lines at a core (``gamma_150 = 0``) and
+        an NFW cusp (``gamma_150 = -1``).
 
         Parameters
         ----------
@@ -538,6 +542,11 @@ class SlopePosterior:
             Level of the shaded interval.
         band, markers, legend : bool
             Draw the epistemic band, the vertical lines, the legend.
+        references : bool
+            Draw the core and NFW-cusp reference lines (once per axes).
+        title : str, optional
+            Axes title; by default the galaxy name of ``meta["galaxy"]`` (when known) and
+            what is plotted. An empty string leaves the title unchanged.
         **kwargs
             Passed to ``ax.plot`` for the curve (``color``, ``label``, ``lw``...).
 
@@ -553,23 +562,40 @@ class SlopePosterior:
         color = line.get_color()
         if band and self._pdf_std is not None:
             ax.fill_between(self._grid, np.clip(self._pdf - self._pdf_std, 0, None),
-                            self._pdf + self._pdf_std, color=color, alpha=0.2, lw=0,
+                            self._pdf + self._pdf_std, color="0.55", alpha=0.3, lw=0,
                             label=f"{prefix}epistemic band")
         lo, hi = self.interval(level)
         inside = (self._grid >= lo) & (self._grid <= hi)
         x = np.concatenate([[lo], self._grid[inside], [hi]])
-        ax.fill_between(x, 0, np.interp(x, self._grid, self._pdf), color=color, alpha=0.25, lw=0,
+        ax.fill_between(x, 0, np.interp(x, self._grid, self._pdf), color=color, alpha=0.3, lw=0,
                         label=f"{prefix}{level:.0%} HDI")
         if markers:
-            ax.axvline(self._mode, color=color, ls="-", lw=1, label=f"{prefix}mode")
-            if self.secondary_mode is not None:
-                ax.axvline(self.secondary_mode, color=color, ls="--", lw=1,
-                           label=f"{prefix}secondary mode")
-            ax.axvline(self._mean, color=color, ls=":", lw=1, label=f"{prefix}mean")
+            self._plot_markers(ax, color, prefix)
+        if references:
+            _plot_references(ax, self._grid)
         ax.set_xlabel(XLABEL)
         ax.set_ylabel("posterior density")
         ax.set_xlim(self._grid[0], self._grid[-1])
         ax.set_ylim(bottom=0)
+        if title is None:
+            title = plot_title(self._meta.get("galaxy"))
+        if title:
+            ax.set_title(title)
         if legend:
             ax.legend(fontsize="small")
         return ax
+
+    def _plot_markers(self, ax, color, prefix):
+        """Vertical lines at the modes (darker shade) and the mean (complementary hue)."""
+        from matplotlib.colors import hsv_to_rgb, rgb_to_hsv, to_rgb
+
+        rgb = np.array(to_rgb(color))
+        hue, sat, val = rgb_to_hsv(rgb)
+        dark = tuple(0.55 * rgb)
+        mean = tuple(hsv_to_rgb(((hue + 0.5) % 1.0, max(sat, 0.6), 0.8)))
+        ax.axvline(self._mode, color=dark, ls="-", lw=1.5, label=f"{prefix}mode")
+        if self.secondary_mode is not None:
+            ax.axvline(self.secondary_mode, color=dark, ls="--", lw=1,
+                       label=f"{prefix}secondary mode")
+        ax.axvline(self._mean, color=mean, ls=":", lw=2, label=f"{prefix}mean")
+

@@ -67,7 +67,8 @@ def test_axis_convention():
     rng = np.random.default_rng(1)
     t = QTable({"x": np.full(n, 1.5) * u.kpc, "y": np.full(n, -1.0) * u.kpc,
                 "v_los": np.r_[np.full(n - 5, 10.5), rng.normal(10.0, 0.1, 5)] * KMS})
-    ims = phase_space_images(t, r_half=3.0 * u.kpc, v_sys=10.0 * KMS)
+    with pytest.warns(DMProfileWarning, match="same projected radius"):
+        ims = phase_space_images(t, r_half=3.0 * u.kpc, v_sys=10.0 * KMS)
     i, j = np.unravel_index(np.argmax(ims.images[0]), (64, 64))
     assert (i, j) == (int((1.5 + 2) / 4 * 64), int((-1.0 + 2) / 4 * 64))
     i, j = np.unravel_index(np.argmax(ims.images[1]), (64, 64))

@@ -50,9 +50,10 @@ def test_infer_slope_end_to_end(trained_model_dir):
 
 
 @pytest.mark.parametrize(("table", "kwargs", "match"), [
-    (catalogue(60), {}, r"star count of the input, 60, lies outside the training range"),
-    (catalogue(), {"r_half": 3 * u.kpc}, r"half-light radius .* 3 kpc, lies outside"),
-    (catalogue(sigma_v=100.0), {}, r"velocity scale P98 .* km / s, lies outside"),
+    (catalogue(60), {}, r"n_stars = 60 \(star count\) lies outside the training range \[1"),
+    (catalogue(), {"r_half": 3 * u.kpc}, r"r_half = 3 kpc \(half-light radius r_half\) lies "
+                                         r"outside the training range \[0\.\d+, 0\.\d+\] kpc"),
+    (catalogue(sigma_v=100.0), {}, r"p98 = \d+\.?\d* km / s \(velocity scale P98 .*\) lies outside"),
 ])
 def test_out_of_prior_warning(trained_model_dir, table, kwargs, match):
     with pytest.warns(DMProfileWarning, match=match):

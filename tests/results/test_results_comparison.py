@@ -80,12 +80,30 @@ def test_plot(comparison):
     ax = Figure().subplots()
     assert comparison.plot(ax) is ax
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["network (MDCNN)", "network (MDCNN) epistemic band", "Jeans (emcee)"]
+    assert labels == ["network (MDCNN)", "Jeans (emcee)", "network (MDCNN) 68% HDI (shaded)",
+                      "Jeans (emcee) 68% HDI (shaded)", "network (MDCNN) epistemic band",
+                      "core (0)", "NFW cusp (-1)"]
     colors = {line.get_label(): line.get_color() for line in ax.lines}
     assert colors["network (MDCNN)"] == "C0" and colors["Jeans (emcee)"] == "C3"
     top = np.max(comparison["network"].pdf + comparison["network"].pdf_std)
-    assert ax.get_ylim() == pytest.approx((0, 1.05 * top))
-    # methods unknown to compare() are labelled by name
+    assert ax.get_ylim() == pytest.approx((0, 1.25 * top))
+    assert ax.get_title() == "toy: dark-matter log-slope at 150 pc"
+    notes = [t.get_text() for t in ax.texts]
+    assert notes == [comparison.agreement()]
+    # the reference lines are drawn once, not once per method
+    assert sum(line.get_label() == "core (0)" for line in ax.lines) == 1
+    # methods unknown to compare() are labelled by name; one method gets no note
     ax = Figure().subplots()
     Comparison({"rotation curve": comparison["jeans"]}).plot(ax)
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["rotation curve"]
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert labels[:2] == ["rotation curve", "rotation curve 68% HDI (shaded)"]
+    assert not ax.texts
+    assert ax.get_title() == "dark-matter log-slope at 150 pc"
+
+
+def test_agreement(comparison):
+    assert comparison.agreement().startswith("the 68% HDIs overlap on [")
+    far = Comparison({"network": SlopePosterior(GRID, _gauss(-0.1, 0.05)),
+                      "jeans": SlopePosterior(GRID, _gauss(-1.2, 0.05))})
+    assert far.agreement() == "the 68% HDIs do not overlap (gap 1.00): the methods disagree"
+    assert Comparison({"jeans": far["jeans"]}).agreement() == "only one method: nothing to compare"

@@ -277,19 +277,34 @@ def test_plot_artists():
     assert post.plot(ax, color="C3") is ax
     assert "ln" in ax.get_xlabel() and "rho" in ax.get_xlabel()
     assert ax.get_xlabel().endswith("at 150 pc")
-    curve, *vlines = ax.lines
+    curve, *vlines, core, cusp = ax.lines
     np.testing.assert_allclose(curve.get_xdata(), post.grid)
     positions = [line.get_xdata()[0] for line in vlines]
     np.testing.assert_allclose(positions, [post.mode, post.secondary_mode, post.mean])
     assert [line.get_linestyle() for line in vlines] == ["-", "--", ":"]
+    # reference lines at a core (0) and an NFW cusp (-1)
+    assert [core.get_xdata()[0], cusp.get_xdata()[0]] == [0.0, -1.0]
     assert len(ax.collections) == 2  # epistemic band and shaded interval
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert labels == ["posterior", "epistemic band", "68% HDI", "mode", "secondary mode", "mean"]
-    # no band without pdf_std, no secondary line when unimodal
+    assert labels == ["posterior", "epistemic band", "68% HDI", "mode", "secondary mode", "mean",
+                      "core (0)", "NFW cusp (-1)"]
+    # distinct colours: mode vs mean, epistemic band vs interval
+    from matplotlib.colors import to_rgba
+
+    assert to_rgba(vlines[0].get_color()) != to_rgba(vlines[2].get_color())
+    band, hdi = ax.collections
+    assert not np.allclose(band.get_facecolor()[0][:3], hdi.get_facecolor()[0][:3])
+    assert ax.get_title() == "dark-matter log-slope at 150 pc"  # no galaxy in meta
+    # no band without pdf_std, no secondary line when unimodal; galaxy name in the title
     ax2 = Figure().subplots()
-    SlopePosterior(GRID, gaussian(-1, 0.2)).plot(ax2, label="jeans")
-    assert len(ax2.collections) == 1 and len(ax2.lines) == 3
+    SlopePosterior(GRID, gaussian(-1, 0.2), meta={"galaxy": "Draco"}).plot(ax2, label="jeans")
+    assert len(ax2.collections) == 1 and len(ax2.lines) == 5
     assert ax2.get_legend().get_texts()[0].get_text() == "jeans"
+    assert ax2.get_title() == "Draco: dark-matter log-slope at 150 pc"
+    # a second posterior on the same axes does not draw the reference lines again
+    SlopePosterior(GRID, gaussian(-0.5, 0.2)).plot(ax2, references=True, title="")
+    assert sum(line.get_label() == "NFW cusp (-1)" for line in ax2.lines) == 1
+    assert ax2.get_title() == "Draco: dark-matter log-slope at 150 pc"
 
 
 def test_import_is_light():
