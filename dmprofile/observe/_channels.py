@@ -165,7 +165,8 @@ def plot_observation(observation, channels=CHANNELS, *, axes=None, velocity_limi
     axes : sequence of `~matplotlib.axes.Axes`, optional
         One axis per channel (default: a new figure with one row).
     velocity_limit : `~astropy.units.Quantity` [speed], optional
-        Colour range of mom1 (+-) and mom2 (0 to it); default from the data.
+        Colour range of mom1 (+-); default from the data (mom2 always shows 0 to its 99th
+        percentile).
 
     Returns
     -------
@@ -203,7 +204,7 @@ def _show(ax, name, data, vlim):
         im = ax.imshow(data, origin="lower", cmap="RdBu_r", vmin=-lim, vmax=lim)
         label = "HI mom1 [km/s]"
     else:
-        top = vlim or (float(np.nanpercentile(finite, 99)) if finite.size else 1.0)
+        top = float(np.nanpercentile(finite, 99)) if finite.size else 1.0
         im = ax.imshow(data, origin="lower", cmap="viridis", vmin=0, vmax=top)
         label = "HI mom2 [km/s]"
     ax.set_title(label, fontsize=7)
