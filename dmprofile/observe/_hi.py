@@ -8,6 +8,7 @@ with a truncated Gaussian beam. MARTINI is imported only when a cube is made.
 """
 
 import dataclasses
+import warnings
 
 import numpy as np
 from astropy import constants as const
@@ -17,6 +18,7 @@ from scipy.special import ndtr
 
 from .._utils import LENGTH, MASS, VELOCITY, as_value, column_values, require
 from .._version import __version__
+from ..exceptions import DMProfileWarning
 from ._sky import check_centre, check_particles, orientation, rotate_table, systemic
 
 __all__ = ["HISetup", "hi_cube", "clipped_flux_fraction"]
@@ -212,20 +214,38 @@ def _martini(pos, vel, m_hi, hsm, temp, *, setup, n_channels, distance_mpc, vsys
     noise = None
     if setup.noise:
         noise = GaussianNoise(rms=setup.noise_per_beam, seed=int(seed))
-    m = martini.Martini(source=source, datacube=datacube, beam=beam, noise=noise,
-                        spectral_model=GaussianSpectrum(sigma="thermal"),
-                        sph_kernel=CubicSplineKernel(), quiet=True)
     try:
-        m.insert_source_in_cube(progressbar=False)
-    except RuntimeError as exc:  # no particle inside the cube
+        m = martini.Martini(source=source, datacube=datacube, beam=beam, noise=noise,
+                            spectral_model=GaussianSpectrum(sigma="thermal"),
+                            sph_kernel=CubicSplineKernel(), quiet=True)
+    except RuntimeError as exc:  # MARTINI prunes every particle: none falls in the cube
         if "No non-zero mHI" not in str(exc):
             raise
+        msg = "no HI falls inside the field of view and band: the cube holds only noise"
+        warnings.warn(msg, DMProfileWarning, stacklevel=3)
+        centre_radio = datacube.spectral_centre.to_value(VELOCITY)
+        return _noise_only(setup, n_channels, seed), datacube.wcs, centre_radio
+    m.insert_source_in_cube(progressbar=False)
     if noise is not None:
         m.add_noise()
     m.convolve_beam()
     cube = m.datacube._array.to_value(u.Jy / u.beam).T  # (x, y, v) -> (v, y, x)
     centre_radio = m.datacube.spectral_centre.to_value(VELOCITY)  # radio convention
     return np.ascontiguousarray(cube, dtype=np.float32), m.datacube.wcs, centre_radio
+
+
+def _noise_only(setup, n_channels, seed):
+    """Return a cube of beam-correlated Gaussian noise at the set-up's rms (or zeros)."""
+    from scipy import ndimage
+
+    shape = (n_channels, setup.n_pixels, setup.n_pixels)
+    if not setup.noise:
+        return np.zeros(shape, dtype=np.float32)
+    white = np.random.default_rng(seed).normal(size=shape)
+    sigma = (setup.beam_fwhm * _FWHM_TO_SIGMA / setup.pixel_scale).to_value(u.one)
+    smooth = ndimage.gaussian_filter(white, sigma=(0.0, sigma, sigma), mode="wrap")
+    rms = setup.noise_per_beam.to_value(u.Jy / u.beam)
+    return (smooth / smooth.std() * rms).astype(np.float32)
 
 
 def hi_cube(particles, *, distance, inclination, position_angle, setup=None, centre=None,

@@ -128,3 +128,15 @@ def test_hi_bad_particles(change, error, match):
 def test_hi_no_gas():
     with pytest.raises(ValueError, match="no gas"):
         hi_cube(toy_galaxy(10, 0), inclination=30 * u.deg, setup=SMALL, **GEOMETRY)
+
+
+def test_hi_outside_field_gives_noise_only():
+    from dmprofile import DMProfileWarning
+
+    g = toy_galaxy(10, 50)
+    g.gas["x"] = g.gas["x"] + 5000 * u.kpc
+    setup = HISetup(n_pixels=24, field_of_view=24 * 8 * u.arcsec)
+    with pytest.warns(DMProfileWarning, match="no HI falls inside"):
+        cube = hi_cube(g, inclination=50 * u.deg, setup=setup, seed=1, **GEOMETRY)
+    assert np.std(cube.data) == pytest.approx(setup.noise_per_beam.value, rel=1e-3)
+    assert WCS(cube.header).has_celestial
