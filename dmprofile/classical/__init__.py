@@ -15,6 +15,13 @@ fields and photometric disc fits.
 from ._hi_data import hi_moment_maps
 from ._jeans_model import sigma_los
 from ._mixture import mixture_priors
+from ._photometric import (
+    BELL2003_GR,
+    SOLAR_ABS_MAG,
+    PhotometricDiscFit,
+    bell2003_mass_to_light,
+    fit_photometric_disc,
+)
 from ._profile_band import DensityProfileBand
 from ._result import JeansResult
 from ._rotation_fit import ROTATION_PRIORS, fit_rotation_curve
@@ -46,4 +53,5 @@ __all__ = ["sigma_los", "jeans_analysis", "default_priors", "JeansResult", "Dens
            "HALO_MODELS", "fit_rotation_curve", "ROTATION_PRIORS", "RotationCurveFit",
            "default_mass_radii", "tully_fisher_velocity", "baryonic_tully_fisher_mass",
            "baryonic_tully_fisher_velocity", "TullyFisherEstimate", "HALL2012", "LELLI2019",
-           "fit_tilted_rings", "hi_moment_maps"]
+           "fit_tilted_rings", "hi_moment_maps", "fit_photometric_disc", "PhotometricDiscFit",
+           "bell2003_mass_to_light", "BELL2003_GR", "SOLAR_ABS_MAG"]
