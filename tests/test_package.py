@@ -2,6 +2,7 @@
 
 import io
 import os
+import re
 import subprocess
 import sys
 import warnings
@@ -169,3 +170,126 @@ class TestShowProgress:
                            progress=True)
         captured = capfd.readouterr()
         assert "it/s" not in captured.err and "%|" not in captured.err
+
+
+def _catalogue_file(tmp_path, name="stars.ecsv", drop=()):
+    from astropy.table import QTable
+
+    rng = np.random.default_rng(0)
+    t = QTable({"x": rng.normal(0, 0.3, 200) * u.kpc, "y": rng.normal(0, 0.3, 200) * u.kpc,
+                "v_los": rng.normal(50, 9, 200) * u.km / u.s,
+                "v_err": np.full(200, 2.0) * u.km / u.s})
+    t.remove_columns(list(drop))
+    path = tmp_path / name
+    t.write(path)
+    return path
+
+
+def _file(tmp_path, name, text):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize("command", ["infer-slope", "jeans", "compare"])
+@pytest.mark.parametrize(("setup", "match"), [
+    (lambda p: p / "missing.fits", r"no such file: .*missing\.fits"),
+    (lambda p: _file(p, "empty.fits", ""), r"empty\.fits is empty"),
+    (lambda p: _file(p, "notes.fits", "hello\n"), r"cannot read .*notes\.fits as a table"),
+    (lambda p: _catalogue_file(p, drop=("v_los",)), r"table has no column 'v_los'"),
+    (lambda p: _catalogue_file(p, drop=("x", "y")), r"table must have projected positions"),
+])
+def test_cli_input_mistakes_give_one_line(tmp_path, capsys, command, setup, match):
+    """Ordinary mistakes: exit status 1 and one line on standard error, no traceback."""
+    path = setup(tmp_path)
+    assert main([command, str(path), "--seed", "1"]) == 1
+    err = capsys.readouterr().err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"dmprofile {command}: error: "), err
+    assert re.search(match, lines[0]), lines[0]
+
+
+@pytest.mark.parametrize("command", ["infer-slope", "jeans", "compare"])
+@pytest.mark.parametrize(("option", "match"), [
+    ("--output=post.txt", r"cannot write a (posterior|table) to post\.txt: unknown suffix '\.txt'"),
+    ("--plot=post.ecsv", r"cannot write a figure to post\.ecsv: unknown suffix"),
+])
+def test_cli_checks_outputs_before_computing(tmp_path, capsys, monkeypatch, command, option,
+                                             match):
+    monkeypatch.chdir(tmp_path)
+    # the catalogue is missing too: the output is checked first
+    assert main([command, "missing.fits", option]) == 1
+    assert re.search(match, capsys.readouterr().err)
+
+
+def test_cli_creates_output_folders(tmp_path):
+    from dmprofile._cli.common import check_output
+
+    out = check_output(tmp_path / "a" / "b" / "post.ecsv", "posterior")
+    assert out.parent.is_dir()
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "ro").chmod(0o500)
+    try:
+        if not os.access(tmp_path / "ro", os.W_OK):  # not when running as root
+            with pytest.raises(ValueError, match="is not writable"):
+                check_output(tmp_path / "ro" / "fig.png", "figure")
+    finally:
+        (tmp_path / "ro").chmod(0o700)
+    (tmp_path / "fig.png").mkdir()
+    with pytest.raises(ValueError, match="it is a folder"):
+        check_output(tmp_path / "fig.png", "figure")
+
+
+@pytest.mark.parametrize(("argv", "match"), [
+    (["infer-slope", "x.fits", "--n-passes", "-3"], r"--n-passes: must be a positive integer"),
+    (["infer-slope", "x.fits", "--seed", "abc"], r"--seed: must be an integer >= 0, got 'abc'"),
+    (["jeans", "x.fits", "--seed", "-1"], r"--seed: must be an integer >= 0, got '-1'"),
+    (["jeans", "x.fits", "--workers", "0"], r"--workers: must be a positive integer"),
+    (["compare", "x.fits", "--member-threshold", "high"], r"--member-threshold: must be a "
+                                                          r"number in \[0, 1\]"),
+    (["simulate", "dwarfs", "--n-galaxies", "ten", "--out", "x"], r"--n-galaxies: must be a "
+                                                                   r"positive integer"),
+])
+def test_cli_argument_types(capsys, argv, match):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    assert re.search(match, capsys.readouterr().err)
+
+
+def test_cli_flags_are_shared_and_defaults_printed_once(capsys):
+    from dmprofile.cli import build_parser
+
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices
+    options = {}
+    for name in ("infer-slope", "jeans", "compare"):
+        options[name] = {o for a in commands[name]._actions for o in a.option_strings}
+    shared = {"--format", "--member-threshold", "--r-half", "--v-sys", "--distance", "--seed",
+              "--plot", "--output", "--no-progress"}
+    for name, opts in options.items():
+        assert shared <= opts, (name, shared - opts)
+    assert "--workers" in options["jeans"] and "--workers" in options["compare"]
+    subcommands = [commands["infer-slope"], commands["jeans"], commands["compare"],
+                   commands["simulate"]._subparsers._group_actions[0].choices["dwarfs"]]
+    for sub in subcommands:
+        text = sub.format_help()
+        for block in text.split("\n  -")[1:]:
+            assert block.count("(default:") <= 1, block
+
+
+def test_cli_draws_prints_and_records_the_seed(tmp_path, capsys):
+    pytest.importorskip("emcee")
+    path = _catalogue_file(tmp_path)
+    out = tmp_path / "jeans.ecsv"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dmprofile.DMProfileWarning)
+        code = main(["jeans", str(path), "--halo", "nfw", "--anisotropy", "isotropic",
+                     "--nwalkers", "8", "--nsteps", "20", "--tracer", "r_half", "--r-half",
+                     "0.3", "--no-progress", "--output", str(out)])
+    assert code == 0
+    stdout = capsys.readouterr().out
+    seed = int(re.search(r"seed = (\d+) \(drawn", stdout).group(1))
+    from astropy.table import QTable
+
+    assert QTable.read(out).meta["seed"] == seed

@@ -158,7 +158,7 @@ def summary_ranges(summaries):
     return ranges
 
 
-def check_summaries(summaries, ranges, *, stacklevel=2):
+def check_summaries(summaries, ranges, *, stacklevel=2, method="network"):
     """Warn for each summary outside its range: the method then extrapolates.
 
     The star count, ``r_half`` and P98 are checked against the range itself, the three ratios
@@ -175,6 +175,10 @@ def check_summaries(summaries, ranges, *, stacklevel=2):
         either side are skipped.
     stacklevel : int
         Passed to `warnings.warn` (2 points at the caller of `check_summaries`).
+    method : {"network", "catalogue"}
+        The wording of the warning: ``"network"`` when the network analyses the catalogue
+        (it extrapolates), ``"catalogue"`` when another method (the Jeans analysis) checks
+        the catalogue against the mocks the bundled network was trained on.
 
     Returns
     -------
@@ -192,6 +196,9 @@ def check_summaries(summaries, ranges, *, stacklevel=2):
     >>> check_summaries({"p98": 20.0}, {"p98": {"min": 5.0, "max": 80.0, "unit": "km / s"}})
     []
     """
+    if method not in _CONSEQUENCES:
+        msg = f"argument 'method' must be 'network' or 'catalogue', got {method!r}"
+        raise ValueError(msg)
     outside = []
     for key, value in summaries.items():
         rng = ranges.get(key)
@@ -206,8 +213,8 @@ def check_summaries(summaries, ranges, *, stacklevel=2):
         unit = rng.get("unit") or SUMMARIES[key][1]
         unit = f" {unit}" if unit else ""
         msg = (f"{key} = {value:.4g}{unit} ({SUMMARIES[key][0]}) lies outside the training "
-               f"range [{low:.4g}, {high:.4g}]{unit} of the slope network{margin}: the result "
-               f"extrapolates and may be unreliable; {_HINTS[key]}")
+               f"range [{low:.4g}, {high:.4g}]{unit} of the slope network{margin}: "
+               f"{_CONSEQUENCES[method]}; {_HINTS[key]}")
         warnings.warn(msg, DMProfileWarning, stacklevel=stacklevel + 1)
     return outside
 
@@ -221,6 +228,12 @@ def _accepted(key, low, high):
         return low - size, high + size, f" (even widened by {size:g})"
     return low, high, ""
 
+
+_CONSEQUENCES = {
+    "network": "the network extrapolates and its posterior may be unreliable",
+    "catalogue": ("an unusual value for a dwarf spheroidal, often the sign of a unit or "
+                  "reference-frame mistake"),
+}
 
 _HINTS = {
     "n_stars": "check the membership selection",

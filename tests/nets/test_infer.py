@@ -1,6 +1,7 @@
 """infer_slope end to end, the out-of-prior warnings, evaluation and the command line."""
 
 import json
+import re
 import warnings
 
 import numpy as np
@@ -37,6 +38,8 @@ def test_infer_slope_end_to_end(trained_model_dir):
     assert meta["model"] == str(trained_model_dir)
     assert meta["model_card_sha256"] == load_model(trained_model_dir).card_hash
     assert meta["galaxy_parameters"]["r_half"] == 0.3 * u.kpc
+    assert meta["summaries"]["n_stars"] == 500 and "galaxy" not in meta
+    assert meta["summaries"]["p98"] == pytest.approx(meta["p98"].to_value(u.km / u.s))
     # seeded: the same seed gives the same posterior, another seed another one
     again = infer_slope(catalogue(), model=trained_model_dir, n_passes=20, seed=3)
     np.testing.assert_array_equal(post.pdf, again.pdf)
@@ -53,7 +56,8 @@ def test_infer_slope_end_to_end(trained_model_dir):
     (catalogue(60), {}, r"n_stars = 60 \(star count\) lies outside the training range \[1"),
     (catalogue(), {"r_half": 3 * u.kpc}, r"r_half = 3 kpc \(half-light radius r_half\) lies "
                                          r"outside the training range \[0\.\d+, 0\.\d+\] kpc"),
-    (catalogue(sigma_v=100.0), {}, r"p98 = \d+\.?\d* km / s \(velocity scale P98 .*\) lies outside"),
+    (catalogue(sigma_v=100.0), {}, r"p98 = \d+\.?\d* km / s \(velocity scale P98 .*\) "
+                                   r"lies outside"),
 ])
 def test_out_of_prior_warning(trained_model_dir, table, kwargs, match):
     with pytest.warns(DMProfileWarning, match=match):
@@ -64,6 +68,22 @@ def test_out_of_prior_warning(trained_model_dir, table, kwargs, match):
 def test_infer_slope_argument_checks(trained_model_dir):
     with pytest.raises(ValueError, match="'n_passes' must be >= 1"):
         infer_slope(catalogue(), model=trained_model_dir, n_passes=0)
+    for kwargs, error, match in [
+            ({"n_passes": "10"}, TypeError, r"argument 'n_passes' must be an integer, got str"),
+            ({"n_passes": 2.5}, TypeError, r"argument 'n_passes' must be an integer, got float"),
+            ({"n_passes": -3}, ValueError, r"argument 'n_passes' must be >= 1, got -3"),
+            ({"seed": "1"}, TypeError, r"argument 'seed' must be None, an integer >= 0"),
+            ({"seed": -1}, ValueError, r"argument 'seed' must be >= 0, got -1"),
+            ({"seed": 1.5}, TypeError, r"argument 'seed' must be None, an integer"),
+            ({"member_threshold": "x"}, TypeError, r"argument 'member_threshold' must be a "
+                                                   r"number, got str 'x'")]:
+        with pytest.raises(error, match=match):
+            infer_slope(catalogue(), model=trained_model_dir, **kwargs)
+    # a whole float is still accepted, as before
+    post = infer_slope(catalogue(), model=trained_model_dir, n_passes=3.0, seed=0)
+    assert post.meta["n_passes"] == 3
+    with pytest.raises(TypeError, match="argument 'table' must be an astropy Table"):
+        infer_slope([1, 2, 3], model=trained_model_dir)
     with pytest.raises(FileNotFoundError, match="not found"):
         infer_slope(catalogue(), model=trained_model_dir / "nope")
 
@@ -143,3 +163,38 @@ def test_cli_train_evaluate_and_infer_on_a_real_suite(real_suite_dir, tmp_path, 
     row = int(np.flatnonzero(np.isin(suite.truth["galaxy_id"], split["test"]))[0])
     post = infer_slope(suite.mock(row), model=out, n_passes=10, seed=0)
     assert isinstance(post, SlopePosterior)
+
+
+@pytest.mark.slow
+def test_bundled_model_warns_for_unit_and_frame_mistakes():
+    """The bundled card's ranges catch the mistakes of a real catalogue, not its normal use."""
+    from dmprofile.datasets import walker2009
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", DMProfileWarning)
+        for name in ("carina", "fornax", "sculptor", "sextans"):
+            post = infer_slope(walker2009(name), n_passes=3, seed=0)
+            assert post.meta["galaxy"].lower() == name
+    fornax = walker2009("fornax")
+    ms = fornax.copy()
+    for col in ("v_los", "v_err"):
+        ms[col] = ms[col].to_value(u.km / u.s) * (u.m / u.s)
+    ms.meta["v_sys"] = ms.meta["v_sys"] * u.m / u.s
+    off = fornax.copy()
+    off.meta["v_sys"] += 200.0
+    rad = fornax.copy()
+    for col in ("ra", "dec"):
+        rad[col] = np.deg2rad(rad[col].to_value(u.deg)) * u.deg
+    for key in ("ra_cen", "dec_cen"):
+        rad.meta[key] = float(np.deg2rad(rad.meta[key]))
+    for table, match in [(ms, r"p98 = 0\.028\d* km / s .* lies outside the training range "
+                              r"\[4\.573, 183\.4\] km / s"),
+                         (off, r"v_offset_sigma = -1\d\.\d+ .* lies outside the training "
+                               r"range \[-0\.3926, 0\.3421\]"),
+                         (rad, r"spread_r_half = 0\.01\d+ .* lies outside the training range "
+                               r"\[0\.6908, 1\.398\]")]:
+        with warnings.catch_warnings(record=True) as record:
+            warnings.simplefilter("always")
+            infer_slope(table, n_passes=3, seed=0)
+        messages = [str(w.message) for w in record if w.category is DMProfileWarning]
+        assert any(re.match(match, m) for m in messages), messages
