@@ -28,6 +28,9 @@ _FLAT = {"V200": (10.0, 800.0), "C200": (1.0, 1000.0), "Y_disk": (0.0, 20.0),
          "Y_bul": (0.0, 20.0), "r_c": (0.01, 30.0)}
 #: Log-normal mass-to-light ratios of the "astrophysical" preset: median, dex (Li et al. 2020).
 _LOGNORMAL_Y = {"Y_disk": (0.5, 0.1), "Y_bul": (0.7, 0.1)}
+#: Parameters sampled in ln x (better mixing along the V200-C200 degeneracy); the prior
+#: densities are in x, so the sampler's log density gains sum(ln x).
+_LOG = ("V200", "C200", "r_c")
 #: Scatter of the Dutton & Maccio (2014) c-M relation [dex].
 _CM_SCATTER = 0.11
 _UNITS = {"V200": VELOCITY, "C200": u.one, "Y_disk": u.Msun / u.Lsun, "Y_bul": u.Msun / u.Lsun,
@@ -130,9 +133,11 @@ class _Posterior:
         self.bounds = {**_FLAT, **bounds}
         self.sin_i0 = np.sin(np.radians(self.i0)) if np.isfinite(self.i0) else 1.0
 
-    def unpack(self, theta):
+    def unpack(self, theta, internal=True):
+        """Parameter dict (columns of shape (K, 1)) from sampler (``internal``) or plain values."""
         theta = np.atleast_2d(theta)
-        p = {name: theta[:, [k]] for k, name in enumerate(self.names)}
+        p = {name: (np.exp(theta[:, [k]]) if internal and name in _LOG else theta[:, [k]])
+             for k, name in enumerate(self.names)}
         p.setdefault("Y_disk", 0.0)
         p.setdefault("Y_bul", 0.0)
         p.setdefault("D", self.d0 if np.isfinite(self.d0) else 1.0)
@@ -200,7 +205,8 @@ class _Posterior:
             if np.any(ok):
                 q = {k: (v[ok] if np.ndim(v) else v) for k, v in p.items()}
                 chi2, log_norm = self.chi2(q)
-                out[ok] = lp[ok] - 0.5 * chi2 - log_norm
+                jacobian = sum(np.log(q[n][:, 0]) for n in self.names if n in _LOG)
+                out[ok] = lp[ok] - 0.5 * chi2 - log_norm + jacobian
         return np.where(np.isfinite(out), out, -np.inf)
 
     def sample_prior(self, n, rng):
@@ -219,7 +225,22 @@ class _Posterior:
             else:
                 lo, hi = self.bounds[name]
                 cols.append(rng.uniform(lo, hi, n))
-        return np.column_stack(cols)
+        out = np.column_stack(cols)
+        return self.to_internal(out)
+
+    def to_internal(self, values):
+        out = np.array(values, dtype=float, copy=True)
+        for k, name in enumerate(self.names):
+            if name in _LOG:
+                out[:, k] = np.log(np.maximum(out[:, k], 1e-300))
+        return out
+
+    def from_internal(self, theta):
+        out = np.array(theta, dtype=float, copy=True)
+        for k, name in enumerate(self.names):
+            if name in _LOG:
+                out[:, k] = np.exp(out[:, k])
+        return out
 
 
 # ------------------------------------------------------------------ sampling
@@ -239,7 +260,7 @@ def _start(post, nwalkers, rng):
     x_best = min(results, key=lambda res: res.fun).x
     walkers = np.empty((nwalkers, post.ndim))
     filled = 0
-    scale = 1e-3 * np.maximum(np.abs(x_best), 1e-2)
+    scale = np.maximum(1e-3 * np.abs(x_best), 1e-3)
     while filled < nwalkers:
         trial = x_best + scale * rng.standard_normal((nwalkers, post.ndim))
         good = trial[np.isfinite(post(trial))]
@@ -377,7 +398,7 @@ def fit_rotation_curve(curve, *, halo="nfw", priors="paper", seed=None, distance
         msg = (f"the chain ({nsteps - burn} kept steps) is shorter than 30 autocorrelation "
                f"times (tau_max = {conv['tau_max']:.0f}): increase nsteps")
         warnings.warn(msg, DMProfileWarning, stacklevel=2)
-    flat = sampler.get_chain(discard=burn, thin=thin, flat=True)
+    flat = post.from_internal(sampler.get_chain(discard=burn, thin=thin, flat=True))
     log_prob = sampler.get_log_prob(discard=burn, thin=thin, flat=True)
     meta = {"method": "rotation_curve", "halo": halo, "priors": priors, "seed": seed,
             "H0": h0, "galaxy": table.meta.get("galaxy", "")}

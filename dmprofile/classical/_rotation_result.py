@@ -100,7 +100,7 @@ class RotationCurveFit:
     def _params(self, values):
         theta = np.array([[values[n].to_value(self._samples[n].unit)
                            for n in self.parameter_names]])
-        return self._post.unpack(theta)
+        return self._post.unpack(theta, internal=False)
 
     @property
     def chi2(self):
@@ -199,7 +199,7 @@ class RotationCurveFit:
         idx = np.sort(rng.choice(n, min(n, int(max_samples)), replace=False))
         theta = np.column_stack([self._samples[name].value[idx]
                                  for name in self.parameter_names])
-        p = self._post.unpack(theta)
+        p = self._post.unpack(theta, internal=False)
         m = halo_mass(r, p["V200"], p["C200"], self._post.h0, self._post.halo, p.get("r_c"))
         meta = {k: v for k, v in self._meta.items() if k != "dmprofile_version"}
         return MassProfile.from_samples(radii, m * u.Msun, quantity="enclosed_mass", meta=meta)

@@ -79,11 +79,11 @@ def test_li2018_rescalings():
     post = _Posterior(r, np.full_like(r, 100.0), np.ones_like(r), comps,
                       [(10.0, 1.0), (60.0, 5.0)], halo="nfw", priors="paper", h0=73.0, bounds={})
     theta = np.array([[100.0, 10.0, 1.0, 10.0, 60.0], [100.0, 10.0, 1.0, 20.0, 30.0]])
-    p = post.unpack(theta)
+    p = post.unpack(theta, internal=False)
     v_dm2, v_bar2 = post.model(p)
     # doubling the distance doubles the baryonic v^2 and evaluates the halo at twice the radius
     np.testing.assert_allclose(v_bar2[1], 2 * v_bar2[0])
-    p2 = post.unpack(np.array([[100.0, 10.0, 1.0, 10.0, 60.0]]))
+    p2 = post.unpack(np.array([[100.0, 10.0, 1.0, 10.0, 60.0]]), internal=False)
     v_dm2_far = post.model(p2, r=2 * r)[0]
     np.testing.assert_allclose(v_dm2[1], v_dm2_far[0])
     # v_obs scales with sin(i0) / sin(i)
