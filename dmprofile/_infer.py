@@ -65,7 +65,7 @@ def infer_slope(table, *, model="default", n_passes=100, seed=None, **galaxy_par
     if seed is None:
         seed = draw_seed()
     images = phase_space_images(table, bins=slope_model.bins, **galaxy_parameters)
-    summaries = _check_prior(slope_model.card, images)
+    summaries = _check_prior(slope_model.training_ranges, images)
     meta = {"dmprofile_version": __version__, "method": "mdcnn", "model": slope_model.name,
             "model_card_sha256": slope_model.card_hash, "n_passes": n_passes, "seed": seed,
             "n_stars": int(images.n_stars), "p98": images.p98,
@@ -79,12 +79,12 @@ def infer_slope(table, *, model="default", n_passes=100, seed=None, **galaxy_par
     return slope_model.posterior(images.images, n_passes=n_passes, seed=seed, meta=meta)
 
 
-def _check_prior(card, images):
+def _check_prior(ranges, images):
     """Warn when a summary of the input lies outside the training ranges of the model card."""
     from .kinematics import catalogue_summaries, check_summaries
 
     summaries = catalogue_summaries(images)
-    check_summaries(summaries, card.get("training_ranges") or {}, stacklevel=3)
+    check_summaries(summaries, ranges, stacklevel=3)
     return summaries
 
 

@@ -340,6 +340,16 @@ class SlopeModel:
         """Shape of the input of one galaxy, ``(2, bins, bins)``."""
         return tuple(self.card["input"]["shape"])
 
+    @property
+    def training_ranges(self):
+        """Ranges of the catalogue summaries over the training suite (from the card).
+
+        Summary name -> ``{"min", "max", ...}``, as checked by
+        `~dmprofile.kinematics.check_summaries`; cards of models trained before the summaries
+        existed hold only ``n_stars`` and ``r_half``.
+        """
+        return dict(self.card.get("training_ranges") or {})
+
     def __repr__(self):
         n_params = self.keras_model.count_params()
         return (f"<SlopeModel name={self.name!r} input={self.input_shape} "
