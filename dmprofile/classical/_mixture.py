@@ -8,18 +8,22 @@ to the families' posterior probabilities weight_k Z_k / sum_j weight_j Z_j.
 """
 
 import math
+import os
 import time
 
 from .._utils import require
 from ._evidence import log_evidence
 from ._jeans_model import _tracer_scale
 from ._result import JeansResult
-from ._sampling import run_sampler
+from ._sampling import run_sampler, warn_convergence
 
 __all__ = ["mixture_priors"]
 
 #: The Jeans halo model of each family of the training prior.
 JEANS_FAMILIES = {"dc14": "dc14", "corenfw": "corenfw", "zhao": "zhao_m200", "nfw": "nfw"}
+#: Families in decreasing order of their usual chain length (on the benchmark mock DC14 needs
+#: the longest chain, NFW the shortest): the order in which the processes pick them up.
+SLOWEST_FIRST = ("dc14", "zhao", "corenfw", "nfw")
 
 
 def mixture_priors(r_half, prior=None):
@@ -82,7 +86,7 @@ def mixture_priors(r_half, prior=None):
 def mixture_fit(make_likelihood, priors, mixture_prior, tracer, rng, settings, meta, t_start,
                 *, tracer_fit, data):
     """Fit every family, weigh them by evidence, and pool their samples (see module doc)."""
-    emcee = require("emcee", "jeans")
+    require("emcee", "jeans")
     families = mixture_priors(_tracer_scale(tracer), mixture_prior)
     # user overrides apply to every family that has the parameter
     likes, known = {}, set()
@@ -98,21 +102,20 @@ def mixture_fit(make_likelihood, priors, mixture_prior, tracer, rng, settings, m
                f"{sorted(known)}")
         raise ValueError(msg)
 
-    settings = {**settings, "label_family": True, "stacklevel": 4}
+    fits = _fit_families(likes, rng, settings)
     parts, components, evidence = {}, {}, {}
-    burn, thin = settings["burn"], settings["thin"]
+    thin = settings["thin"]
     total_weight = sum(w for _, w, _ in families.values())
     for family, like in likes.items():
-        t0 = time.perf_counter()
-        sampler, conv = run_sampler(like, rng, emcee, settings)
-        flat = sampler.get_chain(discard=burn, thin=thin, flat=True)
-        log_prob = sampler.get_log_prob(discard=burn, thin=thin, flat=True)
-        ev = log_evidence(like, flat, rng)
+        run, conv, ev, wall = fits[family]
+        warn_convergence(conv, f" ({family} halo)", stacklevel=3)
+        burn = conv["burn"]
+        flat = run.get_chain(discard=burn, thin=thin, flat=True)
+        log_prob = run.get_log_prob(discard=burn, thin=thin, flat=True)
         ev["weight"] = families[family][1] / total_weight
         evidence[family] = ev
-        fam_meta = {**meta, "halo": like.halo_name, "priors": like.priors,
-                    "wall_time": time.perf_counter() - t0}
-        components[family] = JeansResult._build(like, flat, log_prob, sampler.get_chain(), conv,
+        fam_meta = {**meta, "halo": like.halo_name, "priors": like.priors, "wall_time": wall}
+        components[family] = JeansResult._build(like, flat, log_prob, run.get_chain(), conv,
                                                 fam_meta, tracer_fit=tracer_fit, tracer=tracer,
                                                 data=data)
         parts[family] = (like, flat)
@@ -127,3 +130,46 @@ def mixture_fit(make_likelihood, priors, mixture_prior, tracer, rng, settings, m
             "wall_time": time.perf_counter() - t_start}
     return JeansResult._build_mixture(parts, components, evidence, rng, meta,
                                       tracer_fit=tracer_fit, tracer=tracer, data=data)
+
+
+def _fit_family(like, rng, settings, label, position):
+    """Sample one family and estimate its evidence (module level: runs in a worker process)."""
+    emcee = require("emcee", "jeans")
+    t0 = time.perf_counter()
+    run, conv = run_sampler(like, rng, emcee, settings, label=label, position=position)
+    flat = run.get_chain(discard=conv["burn"], thin=settings["thin"], flat=True)
+    ev = log_evidence(like, flat, rng)
+    return run, conv, ev, time.perf_counter() - t0
+
+
+def default_processes(n_tasks):
+    """Return the processes used for ``n_tasks`` families: one per usable core, at most n_tasks."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:          # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(cores, n_tasks))
+
+
+def _fit_families(likes, rng, settings):
+    """Fit every family, in ``settings["processes"]`` processes; ``{family: fit}``.
+
+    Family k draws only from the k-th child of ``rng`` (`numpy.random.Generator.spawn`), so
+    the result does not depend on the number of processes or on the order of completion.
+    """
+    names = list(likes)
+    rngs = dict(zip(names, rng.spawn(len(names))))
+    processes = settings["processes"] or default_processes(len(names))
+    if settings["pool"] is not None:    # a user's pool cannot travel to another process
+        processes = 1
+    processes = min(processes, len(names))
+    # the families that usually need the longest chains first, so the processes end together
+    order = sorted(names, key=lambda f: SLOWEST_FIRST.index(f) if f in SLOWEST_FIRST else -1)
+    if processes <= 1:
+        return {f: _fit_family(likes[f], rngs[f], settings, f, 0) for f in names}
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=processes) as pool:
+        futures = {f: pool.submit(_fit_family, likes[f], rngs[f], settings, f, i)
+                   for i, f in enumerate(order)}
+        return {f: futures[f].result() for f in names}

@@ -36,6 +36,12 @@ def _binned_dispersion(R, v, e, w, v_sys, n_bins):
     return np.array(rows).T
 
 
+def _nanmax(values):
+    """Largest finite value (NaN when there is none)."""
+    v = np.asarray(values, dtype=float)
+    return float(np.max(v[np.isfinite(v)])) if np.any(np.isfinite(v)) else float("nan")
+
+
 def _tau_of(flat_values, nwalkers):
     """Integrated autocorrelation time of a derived quantity from the flattened chain."""
     import warnings
@@ -215,10 +221,11 @@ class JeansResult:
         convs = {f: r._convergence for f, r in components.items()}
         convergence = {
             "families": convs,
-            "tau_max": max(c["tau_max"] for c in convs.values()),
-            "tau_gamma_150": max(c["tau_gamma_150"] for c in convs.values()),
+            "tau_max": _nanmax([c["tau_max"] for c in convs.values()]),
+            "tau_gamma_150": _nanmax([c["tau_gamma_150"] for c in convs.values()]),
             "acceptance_fraction": min(c["acceptance_fraction"] for c in convs.values()),
             "nsteps": max(c["nsteps"] for c in convs.values()),
+            "target_tau": max(c.get("target_tau", 50.0) for c in convs.values()),
             "converged": all(c["converged"] for c in convs.values()),
         }
         profile, sigma, binned = _bands(pairs, data, meta)
@@ -237,6 +244,8 @@ class JeansResult:
         meta = {"method": "jeans", "model": model,
                 "seed": self._meta["seed"], "dmprofile_version": self._meta["dmprofile_version"],
                 "n_stars": self._meta["n_stars"], "wall_time": self._meta["wall_time"]}
+        if self._meta.get("galaxy"):
+            meta["galaxy"] = self._meta["galaxy"]
         return SlopePosterior.from_samples(np.asarray(self._samples["gamma_150"]), meta=meta)
 
     @property
@@ -338,16 +347,63 @@ class JeansResult:
         med, lo, hi = self.gamma_150()
         c = self._convergence
         state = "converged" if c["converged"] else "NOT converged"
-        halo = f"{self._meta['halo']} halo"
-        if self._evidence is not None:
-            probs = ", ".join(f"{k} {p:.2f}" for k, p in self.family_probabilities.items())
-            halo = f"{halo} ({probs})"
-        return (f"<JeansResult: {halo}, {self._meta['anisotropy']} anisotropy, "
+        head = (f"<JeansResult: {self._meta['halo']} halo, {self._meta['anisotropy']} anisotropy, "
                 f"{self._meta['n_stars']} stars; gamma_150 = {med:.2f} +{hi - med:.2f} "
-                f"-{med - lo:.2f} (median, 68%); tau_max = {c['tau_max']:.0f} steps "
-                f"(gamma_150: {c['tau_gamma_150'] * self._meta['thin']:.0f}) of {c['nsteps']} "
-                f"({state}), acceptance {c['acceptance_fraction']:.2f}; "
-                f"{self._meta['wall_time']:.1f} s>")
+                f"-{med - lo:.2f} (median, 68%)")
+        tail = f"; {self._meta['wall_time']:.1f} s>"
+        if self._evidence is None:
+            return (f"{head}; tau_max = {c['tau_max']:.0f} steps (gamma_150: "
+                    f"{c['tau_gamma_150'] * self._meta['thin']:.0f}) of {c['nsteps']} ({state}), "
+                    f"acceptance {c['acceptance_fraction']:.2f}{tail}")
+        fams = "; ".join(
+            f"{f} p={self._evidence[f]['probability']:.2f}, tau_max {fc['tau_max']:.0f} of "
+            f"{fc['nsteps']} steps, acceptance {fc['acceptance_fraction']:.2f}"
+            + ("" if fc["converged"] else " NOT converged")
+            for f, fc in c["families"].items())
+        return f"{head}; {state}; families: {fams}{tail}"
+
+    def convergence_table(self):
+        """Return the convergence report as a table: one row per halo family.
+
+        Returns
+        -------
+        `~astropy.table.QTable`
+            Columns ``family``, ``probability``, ``nsteps`` (per walker), ``burn``,
+            ``tau_max`` and ``tau_gamma_150`` [steps], ``steps_per_tau`` (kept steps / tau_max),
+            ``acceptance``, ``converged`` and ``wall_time`` [s] of each family's fit (one row
+            named after the halo for a single family).
+        """
+        if self._components:
+            convs = self._convergence["families"]
+            probs = self.family_probabilities
+            walls = {f: r.meta["wall_time"] for f, r in self._components.items()}
+        else:
+            convs = {self._meta["halo"]: self._convergence}
+            probs = {self._meta["halo"]: 1.0}
+            walls = {self._meta["halo"]: self._meta["wall_time"]}
+        rows = {"family": [], "probability": [], "nsteps": [], "burn": [], "tau_max": [],
+                "tau_gamma_150": [], "steps_per_tau": [], "acceptance": [], "converged": [],
+                "wall_time": []}
+        for f, c in convs.items():
+            for key, value in (("family", f), ("probability", probs[f]),
+                               ("nsteps", c["nsteps"]), ("burn", c["burn"]),
+                               ("tau_max", c["tau_max"]),
+                               ("tau_gamma_150", c["tau_gamma_150"] * self._meta["thin"]),
+                               ("steps_per_tau", c["steps_per_tau"]),
+                               ("acceptance", c["acceptance_fraction"]),
+                               ("converged", c["converged"]), ("wall_time", walls[f])):
+                rows[key].append(value)
+        return QTable(rows, meta={"target_tau": self._convergence.get("target_tau", 50.0)})
+
+    def _parameter_tau(self):
+        """``{parameter: tau}``; for a mixture the largest over the families that have it."""
+        if not self._components:
+            return dict(zip(self.parameter_names, np.atleast_1d(self._convergence.get("tau", []))))
+        tau = {}
+        for res in self._components.values():
+            for name, t in res._parameter_tau().items():
+                tau[name] = _nanmax([tau.get(name, np.nan), t])
+        return tau
 
     def to_table(self):
         """Posterior summary: one row per parameter with median, 16th/84th percentiles, tau.
@@ -355,11 +411,13 @@ class JeansResult:
         Returns
         -------
         `~astropy.table.QTable`
-            Columns ``name``, ``median``, ``p16``, ``p84``, ``unit``, ``tau`` (NaN for derived
-            quantities); ``meta`` holds the result's provenance.
+            Columns ``name``, ``median``, ``p16``, ``p84``, ``unit``, ``tau`` (integrated
+            autocorrelation time in steps; for a mixture the largest over the families with
+            that parameter; NaN for derived quantities); ``meta`` holds the result's
+            provenance. `convergence_table` gives tau and acceptance per family.
         """
         names = [n for n in self._samples.colnames if n not in ("log_prob", "family")]
-        tau = dict(zip(self.parameter_names, np.atleast_1d(self._convergence.get("tau", []))))
+        tau = self._parameter_tau()
         rows = {"name": [], "median": [], "p16": [], "p84": [], "unit": [], "tau": []}
         for n in names:
             col = self._samples[n]
@@ -377,6 +435,13 @@ class JeansResult:
     def plot(self, axes=None, *, color="C0"):
         """Three panels: LOS dispersion (data and model band), density band, gamma_150 posterior.
 
+        The model bands are the 16th-84th percentiles (68%) of the posterior at each radius,
+        drawn only over the projected radii of the stars (beyond them the profile is an
+        extrapolation of the halo family); a dotted line marks r = 150 pc, where gamma_150 is
+        measured. The band is narrowest, often strikingly, near the radius where the
+        dispersion profile pins the enclosed mass down, about two half-light radii, and its
+        density one or two tracer scale radii further in (see the user guide).
+
         Parameters
         ----------
         axes : sequence of three `matplotlib.axes.Axes`, optional
@@ -393,25 +458,48 @@ class JeansResult:
 
         plt = require("matplotlib.pyplot", "plot")
         if axes is None:
-            _, axes = plt.subplots(1, 3, figsize=(13, 3.8), layout="constrained")
+            _, axes = plt.subplots(1, 3, figsize=(14, 4.2), layout="constrained")
         axes = np.asarray(axes).ravel()
         if axes.size != 3:
             msg = f"argument 'axes' must hold 3 axes, got {axes.size}"
             raise ValueError(msg)
-        ax = axes[0]
+        self._plot_dispersion(axes[0], color)
+        self._plot_density(axes[1], color)
+        self.slope.plot(ax=axes[2])
+        galaxy = self._meta.get("galaxy")
+        if galaxy:
+            axes[0].figure.suptitle(f"{galaxy}: Jeans analysis ({self._meta['halo']} halo)")
+        return axes
+
+    def _plot_dispersion(self, ax, color):
         s = self._sigma_los
         ax.fill_between(s["R"].value, s["sigma_16"].value, s["sigma_84"].value, color=color,
-                        alpha=0.3, lw=0)
-        ax.plot(s["R"].value, s["sigma_50"].value, color=color, label="Jeans model")
+                        alpha=0.3, lw=0, label="model, 68% band (16th-84th percentiles)")
+        ax.plot(s["R"].value, s["sigma_50"].value, color=color, label="model, median")
         b = self._binned
         ax.errorbar(b["R"].value, b["sigma"].value, b["sigma_err"].value, fmt="o", color="k",
-                    ms=4, label="data (binned)")
+                    ms=4, label=r"data, binned ($\pm 1\sigma$)")
         ax.set_xscale("log")
         ax.set_xlabel("R [kpc]")
         ax.set_ylabel(r"$\sigma_{\rm los}$ [km/s]")
-        ax.legend(frameon=False)
-        self._profile.plot(ax=axes[1], color=color)
-        axes[1].axvline(R_REF.to_value(LENGTH), color="0.5", ls=":", lw=1)
-        self.slope.plot(ax=axes[2])
-        return axes
+        ax.set_title("line-of-sight velocity dispersion")
+        ax.legend(frameon=False, fontsize="small")
 
+    def _plot_density(self, ax, color):
+        prof = self._profile.density_profile
+        r = prof.radius.to_value(LENGTH)
+        lo, hi = (q.to_value(DENSITY) for q in prof.interval(0.68))
+        med = prof.median.to_value(DENSITY)
+        r_lo, r_hi = self._meta.get("R_range", (r[0], r[-1]))
+        keep = (r >= min(r_lo, R_REF.to_value(LENGTH))) & (r <= r_hi)
+        ax.fill_between(r[keep], lo[keep], hi[keep], color=color, alpha=0.3, lw=0,
+                        label="68% band (16th-84th percentiles)")
+        ax.plot(r[keep], med[keep], color=color, label="median")
+        ax.axvline(R_REF.to_value(LENGTH), color="0.3", ls=":", lw=1.2,
+                   label=r"150 pc (where $\gamma_{150}$ is measured)")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel("r [kpc]")
+        ax.set_ylabel(r"$\rho_{\rm DM}$ [M$_\odot$ kpc$^{-3}$]")
+        ax.set_title("dark-matter density (within the stars' radii)")
+        ax.legend(frameon=False, fontsize="small")

@@ -17,7 +17,7 @@ import warnings
 import numpy as np
 from astropy import units as u
 
-from .._utils import MASS, as_value, require
+from .._utils import MASS, as_value, require, show_progress
 from .._version import __version__
 from ..exceptions import DMProfileWarning
 from ..profiles import DensityProfile, Plummer
@@ -25,7 +25,7 @@ from ._likelihood import JeansLikelihood, _models, default_priors
 from ._mixture import mixture_fit
 from ._models import HALO_MODELS
 from ._result import JeansResult
-from ._sampling import run_sampler
+from ._sampling import MAX_STEPS, TARGET_TAU, run_sampler, warn_convergence
 from ._tracer_fit import _fit_tracer_R
 
 __all__ = ["jeans_analysis", "default_priors"]
@@ -39,6 +39,11 @@ def _read_catalogue(table, member_threshold, galaxy_parameters):
     from ..kinematics import StarCatalogue
 
     cat = StarCatalogue.from_table(table, member_threshold=member_threshold, **galaxy_parameters)
+    # the summaries the bundled network was trained on: a unit or frame mistake shows there
+    from ..kinematics import catalogue_summaries, check_summaries, default_summary_ranges
+
+    check_summaries(catalogue_summaries(cat), default_summary_ranges(), stacklevel=3,
+                    method="catalogue")
     R, v = cat.R, cat.v_los
     if cat.v_err is None:
         warnings.warn("the catalogue has no 'v_err' column: assuming exact velocities",
@@ -85,7 +90,8 @@ def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwa
                    nsteps=None, burn=None, thin=1, seed=None, workers=1, pool=None, progress=True,
                    tracer="fit", tracer_components="auto", stellar_mass=None, fit_v_sys=None,
                    member_threshold=None, vsp=False, n_grid=30, moves=None,
-                   mixture_prior=None, **galaxy_parameters):
+                   mixture_prior=None, max_steps=None, target_tau=TARGET_TAU, processes=None,
+                   **galaxy_parameters):
     """Spherical Jeans analysis of a star catalogue, sampled with emcee.
 
     Parameters
@@ -98,8 +104,8 @@ def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwa
     halo : {"mixture", "zhao_m200", "dc14", "zhao_slope", "corenfw", "zhao", "nfw"}
         Dark-matter halo prior. ``"mixture"`` (default) fits the halo families of a training
         prior (by default `~dmprofile.simulate.DefaultDwarfPrior`: DC14, coreNFW, Zhao and NFW
-        with their weights and parameter ranges, see `mixture_priors`) one after the other,
-        estimates each family's Bayesian evidence by importance sampling, and pools their
+        with their weights and parameter ranges, see `mixture_priors`), each in its own
+        process (``processes``), estimates each family's Bayesian evidence by importance sampling, and pools their
         samples in proportion to the families' posterior probabilities
         (``result.family_probabilities``, ``result.components``). The other names fit one
         family (parameters and default priors in `default_priors`); ``"zhao_m200"`` is the most
@@ -111,16 +117,20 @@ def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwa
         ``{name: ("normal", mean, sigma)}``, ``{"c": ("dutton_maccio", sigma_dex)}``
         (log-normal around the concentration-mass relation) or ``{name: value}`` (fixed), e.g.
         ``{"gamma": 1.0}`` for a fixed inner slope or ``{"v_sys": (100, 120)}`` in km/s.
-    nwalkers, nsteps : int
-        emcee ensemble size and chain length (``nsteps`` default: 20000, or 10000 per family
-        for ``halo="mixture"``).
+    nwalkers : int
+        emcee ensemble size.
+    nsteps : int, optional
+        Fixed chain length (per halo family). Default: run each chain until its kept steps
+        span ``target_tau`` integrated autocorrelation times of every parameter (checked every
+        250 steps, after 1,000 steps of burn-in), at most ``max_steps``.
     burn : int, optional
-        Steps discarded as burn-in (default ``nsteps // 2``).
+        With a fixed ``nsteps``: steps discarded as burn-in (default ``nsteps // 2``). With
+        ``nsteps=None`` the burn-in is the first 1,000 steps plus 10% of the rest.
     thin : int
         Keep every ``thin``-th step after burn-in.
     seed : int, `~numpy.random.SeedSequence` or `~numpy.random.Generator`, optional
         Seeds the initial walkers and emcee's random state; the result does not depend on
-        ``workers``.
+        ``workers`` or ``processes``.
     workers : int
         Number of processes evaluating the (vectorised) likelihood; ignored when ``pool`` is
         given. The likelihood of 1,000 stars costs ~1 ms per step for all walkers together, so
@@ -154,12 +164,25 @@ def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwa
         Number of projected radii where the model dispersion is computed.
     moves : emcee move or list of ``(move, weight)``, optional
         Default: differential-evolution moves (80% ``DEMove``, 20% ``DESnookerMove``), which mix
-        faster than the stretch move on the banana-shaped mass-anisotropy degeneracies.
+        about three times faster than the stretch move. emcee samples every parameter mapped
+        to the real line (logit of a uniform prior, log of the concentration), so that no move
+        runs into the edge of the prior box.
     mixture_prior : `~dmprofile.simulate.DefaultDwarfPrior`, optional
         For ``halo="mixture"``: the prior whose halo families, family weights, M200 range,
         concentration scatter and shape ranges the mixture follows (default:
         ``DefaultDwarfPrior()``). Entries of ``priors`` override it in every family that has the
         parameter.
+    max_steps : int, optional
+        With ``nsteps=None``: the longest chain per family (default 30000); a
+        `DMProfileWarning` says so when a chain stops there before converging.
+    target_tau : float
+        With ``nsteps=None``: the number of autocorrelation times the kept steps must span
+        (default 50, emcee's rule of thumb); ``convergence["converged"]`` uses it in any case.
+    processes : int, optional
+        Number of processes fitting the halo families of ``halo="mixture"`` at the same time
+        (default: one per usable CPU core, at most one per family). Each family draws from its
+        own child of the ``seed`` (`numpy.random.SeedSequence` spawning), so the result is the
+        same for any number of processes.
     **galaxy_parameters
         ``center``, ``distance``, ``ellipticity``, ``position_angle``, ``r_half``, ``v_sys``
         (keywords override ``table.meta``).
@@ -177,8 +200,12 @@ def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwa
 
     Notes
     -----
-    A `DMProfileWarning` is emitted when the chain is shorter than 50 integrated
-    autocorrelation times (emcee's rule of thumb); increase ``nsteps`` then.
+    A `DMProfileWarning` is emitted when the kept chain of a family spans fewer than
+    ``target_tau`` integrated autocorrelation times (a fixed ``nsteps`` too short, or
+    ``max_steps`` reached). ``result.convergence_table()`` lists tau, acceptance, chain length
+    and wall time per family; progress bars (``progress``) are labelled with the family.
+    Differential-evolution moves typically accept 7-15% of their proposals on a Jeans
+    posterior: what tells convergence is the number of autocorrelation times.
 
     Examples
     --------
@@ -201,7 +228,8 @@ def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwa
     t_start = time.perf_counter()
     settings = _check_settings(halo, anisotropy, galaxy_parameters, mixture_prior,
                                nwalkers=nwalkers, nsteps=nsteps, burn=burn, thin=thin,
-                               workers=workers, pool=pool, progress=progress, moves=moves)
+                               workers=workers, pool=pool, progress=progress, moves=moves,
+                               max_steps=max_steps, target_tau=target_tau, processes=processes)
     m_star = 0.0 if stellar_mass is None else as_value(stellar_mass, MASS, "stellar_mass",
                                                        scalar=True, positive=True)
     _check_priors(priors)
@@ -217,19 +245,20 @@ def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwa
     rng = np.random.default_rng(seed)
     meta = _meta(data, settings, halo=halo, anisotropy=anisotropy, seed=seed, m_star=m_star,
                  vsp=vsp, v_sys_fixed=None if isinstance(v_sys_prior, tuple) else v_sys,
-                 tracer_profile=tracer_profile)
+                 tracer_profile=tracer_profile, table_meta=getattr(table, "meta", None))
     arrays = {k: data[k] for k in ("R", "v", "v_err", "weights")}
     if halo == "mixture":
         return mixture_fit(likelihood, priors or {}, mixture_prior, tracer_profile, rng,
                            settings, meta, t_start, tracer_fit=tracer_fit, data=arrays)
 
     like = likelihood(halo, {**default_priors(halo, anisotropy), **(priors or {})})
-    sampler, conv = run_sampler(like, rng, emcee, settings)
-    burn, thin = settings["burn"], settings["thin"]
-    flat = sampler.get_chain(discard=burn, thin=thin, flat=True)
-    log_prob = sampler.get_log_prob(discard=burn, thin=thin, flat=True)
+    run, conv = run_sampler(like, rng, emcee, settings)
+    warn_convergence(conv, stacklevel=2)
+    burn, thin = conv["burn"], settings["thin"]
+    flat = run.get_chain(discard=burn, thin=thin, flat=True)
+    log_prob = run.get_log_prob(discard=burn, thin=thin, flat=True)
     meta = {**meta, "priors": like.priors, "wall_time": time.perf_counter() - t_start}
-    return JeansResult._build(like, flat, log_prob, sampler.get_chain(), conv, meta,
+    return JeansResult._build(like, flat, log_prob, run.get_chain(), conv, meta,
                               tracer_fit=tracer_fit, tracer=tracer_profile, data=arrays)
 
 
@@ -247,18 +276,47 @@ def _check_settings(halo, anisotropy, galaxy_parameters, mixture_prior, **settin
     if mixture_prior is not None and not mixture:
         msg = "argument 'mixture_prior' is only used with halo='mixture'"
         raise ValueError(msg)
-    nsteps = settings["nsteps"]
+    nwalkers, thin = _positive_int(settings["nwalkers"], "nwalkers"), settings["thin"]
+    nsteps, burn = settings["nsteps"], settings["burn"]
     if nsteps is None:
-        nsteps = 10000 if mixture else 20000
-    nwalkers, nsteps, thin = int(settings["nwalkers"]), int(nsteps), int(settings["thin"])
-    burn = nsteps // 2 if settings["burn"] is None else int(settings["burn"])
-    if nsteps < 2 or not 0 <= burn < nsteps or thin < 1:
-        msg = f"need nsteps >= 2, 0 <= burn < nsteps and thin >= 1; got {nsteps}, {burn}, {thin}"
+        if burn is not None:
+            msg = ("argument 'burn' needs a fixed 'nsteps'; with nsteps=None each chain runs "
+                   "until it spans 'target_tau' autocorrelation times and sets its own burn-in")
+            raise ValueError(msg)
+        max_steps = MAX_STEPS if settings["max_steps"] is None else settings["max_steps"]
+        max_steps = _positive_int(max_steps, "max_steps")
+        if max_steps < 2000:
+            msg = f"argument 'max_steps' must be >= 2000, got {max_steps}"
+            raise ValueError(msg)
+    else:
+        nsteps, max_steps = _positive_int(nsteps, "nsteps"), None
+        burn = nsteps // 2 if burn is None else _positive_int(burn, "burn", zero=True)
+        if nsteps < 2 or not 0 <= burn < nsteps:
+            msg = f"need nsteps >= 2 and 0 <= burn < nsteps; got nsteps={nsteps}, burn={burn}"
+            raise ValueError(msg)
+    thin = _positive_int(thin, "thin")
+    target = settings["target_tau"]
+    if isinstance(target, bool) or not isinstance(target, (int, float, np.integer,
+                                                               np.floating)) or not target > 0:
+        msg = f"argument 'target_tau' must be a positive number, got {target!r}"
         raise ValueError(msg)
-    if settings["workers"] < 1:
-        msg = f"argument 'workers' must be >= 1, got {settings['workers']}"
+    _positive_int(settings["workers"], "workers")
+    if settings["processes"] is not None:
+        _positive_int(settings["processes"], "processes")
+    show = show_progress(settings["progress"])
+    return {**settings, "nwalkers": nwalkers, "nsteps": nsteps, "burn": burn, "thin": thin,
+            "max_steps": max_steps, "target_tau": float(target), "show_progress": show}
+
+
+def _positive_int(value, name, *, zero=False):
+    """``value`` as an int >= 1 (>= 0 with ``zero``), or an error naming the argument."""
+    what = "a non-negative integer" if zero else "a positive integer"
+    msg = f"argument {name!r} must be {what}, got {value!r}"
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise TypeError(msg)
+    if value < (0 if zero else 1):
         raise ValueError(msg)
-    return {**settings, "nwalkers": nwalkers, "nsteps": nsteps, "burn": burn, "thin": thin}
+    return int(value)
 
 
 def _check_priors(priors):
@@ -283,7 +341,16 @@ def _v_sys_prior(data, fit_v_sys):
     return vs, (vs - spread, vs + spread)
 
 
-def _meta(data, settings, *, halo, anisotropy, seed, m_star, vsp, v_sys_fixed, tracer_profile):
+def _galaxy_name(meta):
+    """Return the galaxy name of a table's ``meta`` (key ``galaxy``, any case), or None."""
+    for key, value in (meta or {}).items():
+        if str(key).lower() == "galaxy" and value:
+            return str(value)
+    return None
+
+
+def _meta(data, settings, *, halo, anisotropy, seed, m_star, vsp, v_sys_fixed, tracer_profile,
+          table_meta=None):
     """Return the provenance recorded in ``JeansResult.meta``."""
     cat = data["catalogue"]
     return {
@@ -295,9 +362,14 @@ def _meta(data, settings, *, halo, anisotropy, seed, m_star, vsp, v_sys_fixed, t
         "nsteps": settings["nsteps"],
         "burn": settings["burn"],
         "thin": settings["thin"],
+        "max_steps": settings["max_steps"],
+        "target_tau": settings["target_tau"],
+        "processes": settings["processes"],
         "seed": seed if isinstance(seed, (int, np.integer, type(None))) else repr(seed),
         "workers": settings["workers"],
         "n_stars": int(data["R"].size),
+        "R_range": (float(data["R"].min()), float(data["R"].max())),
+        "galaxy": _galaxy_name(table_meta),
         "stellar_mass": m_star,
         "vsp": bool(vsp),
         "v_sys_fixed": v_sys_fixed,
