@@ -9,7 +9,8 @@ Dark-matter halos: `NFW`, `Zhao`, `CoreNFW`, `DC14`, `Burkert`. Stellar tracers:
 `Cuddeford`, `BaesVanHese`. The concentration-mass relation `concentration_dutton_maccio` and
 the reference radius `R_REF` (150 pc) of the inner slope gamma_150. For the disc galaxies: the
 stellar-to-halo-mass relation of Moster et al. (2013), `moster13_stellar_mass` and its inverse
-`moster13_halo_mass`, and the c-M relations of colossus, `concentration_colossus`.
+`moster13_halo_mass`, the late-type halo masses of Dutton et al. (2010), `dutton10_halo_mass`,
+and the c-M relations of colossus, `concentration_colossus`.
 
 The formulas themselves live once, vectorised and in internal units (kpc, Msun), in
 `dmprofile.profiles.kernels`; the classes above and the Jeans fit of `dmprofile.classical`
@@ -22,7 +23,12 @@ from ._base import R_REF, DensityProfile, critical_density
 from ._burkert import Burkert
 from ._dc14 import DC14, dc14_shape
 from ._nfw import NFW, CoreNFW
-from ._relations import concentration_colossus, moster13_halo_mass, moster13_stellar_mass
+from ._relations import (
+    concentration_colossus,
+    dutton10_halo_mass,
+    moster13_halo_mass,
+    moster13_stellar_mass,
+)
 from ._tracers import Exponential, Plummer
 from ._zhao import Zhao
 from .kernels import concentration_dutton_maccio
@@ -46,6 +52,7 @@ __all__ = [
     "concentration_dutton_maccio",
     "critical_density",
     "dc14_shape",
+    "dutton10_halo_mass",
     "kernels",
     "moster13_halo_mass",
     "moster13_stellar_mass",

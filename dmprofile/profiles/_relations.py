@@ -1,7 +1,9 @@
 """Halo scaling relations of the disc galaxies: stellar-to-halo mass and concentration-mass.
 
 * `moster13_stellar_mass`: the stellar-to-halo-mass relation of Moster, Naab & White (2013) at
-  redshift 0, and its numerical inverse `moster13_halo_mass`;
+  redshift 0 (all central galaxies), and its numerical inverse `moster13_halo_mass`;
+* `dutton10_halo_mass`: the mean halo mass of late-type (or early-type) galaxies at given stellar
+  mass of Dutton et al. (2010), from weak lensing and satellite kinematics;
 * `concentration_colossus`: a concentration-mass relation of colossus (Diemer 2018), by default
   Diemer & Joyce (2019), evaluated offline in the Planck 2018 cosmology.
 """
@@ -11,10 +13,24 @@ from scipy import optimize
 
 from .._utils import MASS, as_value
 
-__all__ = ["concentration_colossus", "moster13_halo_mass", "moster13_stellar_mass"]
+__all__ = ["concentration_colossus", "dutton10_halo_mass", "moster13_halo_mass",
+           "moster13_stellar_mass"]
 
-#: Moster, Naab & White (2013), Table 1 at z = 0: log10 M1 [Msun], N, beta, gamma.
+#: Moster, Naab & White (2013, MNRAS 428, 3121), Table 1, the z = 0 values M10, N10, beta10,
+#: gamma10 (log10 M1 [Msun], N, beta, gamma) of their eq. 2; halo mass M200c, 0.15 dex scatter
+#: in log M* (their section 3.1).
 MOSTER13 = {"log_m1": 11.590, "n": 0.0351, "beta": 1.376, "gamma": 0.608}
+
+#: Dutton et al. (2010, MNRAS 407, 2), eq. 3: M200 / M* = y0 (M*/x0)^alpha
+#: [1/2 + 1/2 (M*/x0)^gamma]^((beta - alpha) / gamma), fitted to the halo masses of SDSS
+#: galaxies from weak lensing (Mandelbaum et al. 2006) and satellite kinematics (More et al.
+#: 2011), Chabrier IMF, h = 0.7, M200 at 200 times the critical density. Late types: log y0 =
+#: 1.61 (+0.14/-0.12), log x0 = 10.4, alpha = -0.5, beta = 0, gamma = 1 (measured for
+#: 10^9.35 < M* < 10^11 Msun; M200/M* tends to 10^1.46 above); early types: log y0 = 1.97,
+#: log x0 = 10.8, alpha = -0.15, beta = 0.85, gamma = 2.
+DUTTON10 = {"late": {"log_y0": 1.61, "log_x0": 10.4, "alpha": -0.5, "beta": 0.0, "gamma": 1.0},
+            "early": {"log_y0": 1.97, "log_x0": 10.8, "alpha": -0.15, "beta": 0.85,
+                      "gamma": 2.0}}
 
 #: The c-M models of colossus that need no downloaded file (computed from the power spectrum
 #: or closed-form fits).
@@ -100,6 +116,65 @@ def moster13_halo_mass(stellar_mass):
 
     out = np.array([root(np.log10(m)) for m in flat]).reshape(np.shape(ms))
     return 10.0**out * MASS
+
+
+def _dutton10_log_ratio(log_mstar, galaxy_type):
+    """Return log10(M200 / M*) and its derivative d log(M200/M*) / d log M* (Dutton+2010)."""
+    p = DUTTON10[galaxy_type]
+    x = np.asarray(log_mstar, dtype=float) - p["log_x0"]
+    r = 10.0 ** (p["gamma"] * x)
+    power = (p["beta"] - p["alpha"]) / p["gamma"]
+    log_ratio = p["log_y0"] + p["alpha"] * x + power * np.log10(0.5 + 0.5 * r)
+    slope = p["alpha"] + (p["beta"] - p["alpha"]) * r / (1.0 + r)
+    return log_ratio, slope
+
+
+def dutton10_halo_mass(stellar_mass, *, galaxy_type="late"):
+    """Return the mean halo mass M200 of galaxies of given stellar mass (Dutton et al. 2010).
+
+    ``M200 / M* = y0 (M*/x0)^alpha [1/2 + 1/2 (M*/x0)^gamma]^((beta - alpha) / gamma)``
+    (Dutton et al. 2010, eq. 3), fitted to halo masses of SDSS galaxies from weak lensing and
+    satellite kinematics, separately for late types (log y0 = 1.61, log x0 = 10.4, alpha =
+    -0.5, beta = 0, gamma = 1) and early types (log y0 = 1.97, log x0 = 10.8, alpha = -0.15,
+    beta = 0.85, gamma = 2); Chabrier IMF, M200 at 200 times the critical density. Unlike the
+    inverse of an all-galaxy stellar-to-halo-mass relation, the late-type M200 / M* stays near
+    30 at high mass: massive spirals do not sit in group-scale haloes (Mandelbaum et al. 2016;
+    Posti et al. 2019). The late-type data reach M* = 1e11 Msun; above, the fit is extrapolated.
+
+    Parameters
+    ----------
+    stellar_mass : `~astropy.units.Quantity` [mass]
+        Stellar mass(es).
+    galaxy_type : str
+        ``"late"`` (discs, the default) or ``"early"``.
+
+    Returns
+    -------
+    `~astropy.units.Quantity` [mass]
+        The mean M200, with the shape of ``stellar_mass``.
+
+    Raises
+    ------
+    ValueError
+        If ``galaxy_type`` is not ``"late"`` or ``"early"``.
+
+    References
+    ----------
+    Dutton, A. A., Conroy, C., van den Bosch, F. C., Prada, F., & More, S. 2010, MNRAS, 407, 2.
+
+    Examples
+    --------
+    >>> import astropy.units as u
+    >>> from dmprofile.profiles import dutton10_halo_mass
+    >>> print(f"{dutton10_halo_mass(1e11 * u.Msun):.2g}")
+    3.2e+12 solMass
+    """
+    ms = as_value(stellar_mass, MASS, "stellar_mass", positive=True, allow_zero=False)
+    if galaxy_type not in DUTTON10:
+        msg = f"argument 'galaxy_type' must be 'late' or 'early', got {galaxy_type!r}"
+        raise ValueError(msg)
+    log_ratio, _ = _dutton10_log_ratio(np.log10(ms), galaxy_type)
+    return ms * 10.0**log_ratio * MASS
 
 
 def _colossus_concentration_module():

@@ -7,7 +7,7 @@ import numpy as np
 from astropy import units as u
 from scipy import optimize
 
-from ..profiles import concentration_colossus, kernels
+from ..profiles import concentration_colossus, dutton10_halo_mass, kernels
 from ..profiles import moster13_stellar_mass as _moster
 from ._disc_relations import (
     baldry12_log_smf,
@@ -70,13 +70,22 @@ class DefaultDiscPrior:
     * **stellar mass** M* in [1e10, 1e12] Msun (the sample of de los Rios et al. 2023),
       log-uniform (``mstar_distribution="loguniform"``) or weighted by the stellar mass
       function of Baldry et al. (2012) (``"smf"``);
-    * **halo mass** M200c from the inverse of the stellar-to-halo-mass relation of Moster,
-      Naab & White (2013) with their 0.15 dex scatter in M*, turned into a scatter in log M200
-      through the local slope of the relation, kept inside ``log_m200_range``;
+    * **halo mass** M200c, the mean halo mass of late-type galaxies at given M* of Dutton et
+      al. (2010, eq. 3; `~dmprofile.profiles.dutton10_halo_mass`), from weak lensing and
+      satellite kinematics, with a log-normal scatter: ``shmr_scatter`` = 0.11 dex in M* at
+      fixed halo mass (blue centrals, Rodriguez-Puebla et al. 2015) times the local slope
+      d log M200 / d log M* (0.5-1), kept inside ``log_m200_range``. Star-forming discs sit in
+      lighter haloes than passive galaxies of the same M* (Mandelbaum et al. 2016; Posti et al.
+      2019): the inverse of an all-galaxy relation (``halo_relation="moster13"``, Moster et al.
+      2013) puts discs of M* > 3e11 Msun in cluster-scale haloes and makes them rotate at
+      500-800 km/s;
     * **concentration** from colossus (Diemer 2018), model ``c_model`` (Diemer & Joyce 2019)
       with ``c_scatter`` = 0.16 dex log-normal scatter;
     * **halo response**: adiabatic contraction (Gnedin et al. 2004) with efficiency nu uniform
-      in ``contraction_range`` [-0.2, 1] (Dutton et al. 2007 discuss nu from -1 to 1); a core
+      in ``contraction_range`` [-1, 0.2], mostly an expansion (nu < 0, Dutton et al. 2007):
+      with a Chabrier IMF, late types match the zero point of the Tully-Fisher relation only if
+      their haloes expand (Dutton et al. 2011); contracted haloes (nu up to 1) put V_circ(2
+      r_half) 0.03-0.05 dex higher, above the relation of Hall et al. (2012); a core
       tanh(r / r_c)^n (Read et al. 2016) with n uniform in [0, n_max], n_max = 1 - gamma(X)
       clipped to [0, 1], gamma the inner slope of Di Cintio et al. (2014) at X = log10(M*/M200)
       (cores where M*/M_halo favours them), for haloes below the peak of the stellar-to-halo
@@ -110,8 +119,13 @@ class DefaultDiscPrior:
             Range of log10(M* / Msun).
         mstar_distribution : str
             ``"loguniform"`` or ``"smf"``.
+        halo_relation : str
+            ``"dutton10"`` (late-type halo masses of Dutton et al. 2010, the default) or
+            ``"moster13"`` (the inverse of the all-galaxy relation of Moster et al. 2013, whose
+            own scatter is 0.15 dex: cluster-scale haloes above M* = 3e11 Msun).
         shmr_scatter : float
-            Scatter of log M* at fixed halo mass, dex.
+            Scatter of log M* at fixed halo mass, dex (0.11: blue centrals, Rodriguez-Puebla
+            et al. 2015).
         log_m200_range : tuple of float
             Allowed log10(M200 / Msun).
         c_model : str
@@ -142,11 +156,12 @@ class DefaultDiscPrior:
     _defaults = {
         "log_mstar_range": (10.0, 12.0),
         "mstar_distribution": "loguniform",
-        "shmr_scatter": 0.15,
+        "halo_relation": "dutton10",
+        "shmr_scatter": 0.11,
         "log_m200_range": (10.8, 15.5),
         "c_model": "diemer19",
         "c_scatter": 0.16,
-        "contraction_range": (-0.2, 1.0),
+        "contraction_range": (-1.0, 0.2),
         "core_radius_range": (0.3, 2.0),
         "agn_core_max": 0.5,
         "disc_thickness_range": (5.0, 10.0),
@@ -178,7 +193,7 @@ class DefaultDiscPrior:
                     msg = f"'{key}' must be (low, high) with low <= high, got {value}"
                     raise ValueError(msg)
                 config[key] = (lo, hi)
-            elif key not in ("mstar_distribution", "c_model"):
+            elif key not in ("mstar_distribution", "c_model", "halo_relation"):
                 config[key] = float(value)
                 if not config[key] >= 0:
                     msg = f"'{key}' must be >= 0, got {value}"
@@ -186,6 +201,10 @@ class DefaultDiscPrior:
         if config["mstar_distribution"] not in ("loguniform", "smf"):
             msg = (f"'mstar_distribution' must be 'loguniform' or 'smf', "
                    f"got {config['mstar_distribution']!r}")
+            raise ValueError(msg)
+        if config["halo_relation"] not in ("dutton10", "moster13"):
+            msg = (f"'halo_relation' must be 'dutton10' or 'moster13', "
+                   f"got {config['halo_relation']!r}")
             raise ValueError(msg)
         lo, hi = config["log_mstar_range"]
         if lo < 9.0 or hi > 12.5:
@@ -309,13 +328,24 @@ class DefaultDiscPrior:
         cdf = np.cumsum(10.0 ** baldry12_log_smf(grid))
         return float(np.interp(rng.uniform(0.0, cdf[-1]), cdf, grid))
 
-    def _draw_log_m200(self, rng, log_mstar):
+    def _log_m200_median(self, log_mstar):
+        """Return the median log10 M200 at log10 M* and d log M200 / d log M* there."""
+        if self._config["halo_relation"] == "dutton10":
+            def log_mh(log_ms):
+                return math.log10(dutton10_halo_mass(10.0**log_ms * u.Msun).to_value(u.Msun))
+
+            median = log_mh(log_mstar)
+            return median, (log_mh(log_mstar + 0.01) - log_mh(log_mstar - 0.01)) / 0.02
+
         def log_ms(log_mh):
             return math.log10(_moster(10.0**log_mh * u.Msun).to_value(u.Msun))
 
         median = optimize.brentq(lambda x: log_ms(x) - log_mstar, 9.0, 17.0, xtol=1e-8)
-        slope = (log_ms(median + 0.01) - log_ms(median - 0.01)) / 0.02
-        scatter = self._config["shmr_scatter"] / slope
+        return median, 0.02 / (log_ms(median + 0.01) - log_ms(median - 0.01))
+
+    def _draw_log_m200(self, rng, log_mstar):
+        median, slope = self._log_m200_median(log_mstar)
+        scatter = self._config["shmr_scatter"] * slope
         return float(np.clip(median + scatter * rng.standard_normal(),
                              *self._config["log_m200_range"]))
 

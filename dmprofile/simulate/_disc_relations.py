@@ -34,7 +34,8 @@ _SIGMA_EDGE = 1e6
 def shen03_late_log_r50(log_mstar):
     """Return log10 of the median r-band half-light radius [kpc] of late-type galaxies.
 
-    Shen et al. (2003), eq. 18 with their Table 1 (late types, Sersic n < 2.5):
+    Shen et al. (2003, MNRAS 343, 978), eq. 18 with their Table 1 (late types, Sersic n < 2.5;
+    SDSS r-band Petrosian R50, Kauffmann et al. 2003 stellar masses):
     ``R50 = gamma M*^alpha (1 + M* / M0)^(beta - alpha)``, alpha = 0.14, beta = 0.39,
     gamma = 0.10 kpc, M0 = 3.98e10 Msun.
     """
@@ -45,7 +46,7 @@ def shen03_late_log_r50(log_mstar):
 def shen03_late_sigma_ln_r(log_mstar):
     """Return the scatter of ln R50 of late types: sigma2 + (sigma1 - sigma2) / (1 + (M*/M0)^2).
 
-    Shen et al. (2003), eq. 19: sigma1 = 0.47, sigma2 = 0.34, M0 = 3.98e10 Msun.
+    Shen et al. (2003), eq. 19 and Table 1: sigma1 = 0.47, sigma2 = 0.34, M0 = 3.98e10 Msun.
     """
     m = 10.0 ** np.asarray(log_mstar, dtype=float)
     return 0.34 + (0.47 - 0.34) / (1.0 + (m / 3.98e10) ** 2)
@@ -54,7 +55,8 @@ def shen03_late_sigma_ln_r(log_mstar):
 def shen03_early_log_r50(log_mstar):
     """Return log10 of the median half-light radius [kpc] of early types, b M*^a (Shen+2003).
 
-    Shen et al. (2003), eq. 17 and Table 1: a = 0.56, b = 2.88e-6 kpc; used for bulges.
+    Shen et al. (2003), eq. 17 and Table 1 (early types, n > 2.5): a = 0.56, b = 2.88e-6 kpc;
+    used for bulges.
     """
     return np.log10(2.88e-6) + 0.56 * np.asarray(log_mstar, dtype=float)
 
@@ -62,8 +64,10 @@ def shen03_early_log_r50(log_mstar):
 def huang12_log_hi_mass(log_mstar):
     """Return the mean log10 M_HI [Msun] of HI-detected galaxies at given stellar mass.
 
-    Huang et al. (2012), ALFALFA-SDSS: log M_HI = 0.276 log M* + 6.78 for M* > 10^9 Msun
-    (a gas-rich, star-forming population; scatter about 0.3 dex).
+    Huang et al. (2012, ApJ 756, 113), the alpha.40-SDSS-GALEX sample of HI-selected galaxies
+    (96 per cent in the blue cloud): log M_HI = 0.276 log M* + 6.78 above M* = 10^9 Msun
+    (their fit of the M_HI-M* relation; scatter about 0.3 dex). At 1e12 Msun it gives
+    M_HI / M* = 1.2 per cent.
     """
     return 0.276 * np.asarray(log_mstar, dtype=float) + 6.78
 
@@ -71,7 +75,8 @@ def huang12_log_hi_mass(log_mstar):
 def wang16_log_hi_diameter(log_hi_mass):
     """Return log10 D_HI [kpc], the diameter where Sigma_HI = 1 Msun/pc^2 (Wang et al. 2016).
 
-    ``log D_HI = 0.506 log M_HI - 3.293``, scatter 0.06 dex.
+    Wang et al. (2016, MNRAS 460, 2143), eq. 2: ``log D_HI = 0.506 log M_HI - 3.293`` (D_HI
+    in kpc, M_HI in Msun), scatter 0.06 dex over five decades of M_HI.
     """
     return 0.506 * np.asarray(log_hi_mass, dtype=float) - 3.293
 
@@ -90,8 +95,10 @@ def bulge_fraction_mean(log_mstar):
 def baldry12_log_smf(log_mstar):
     """Return log10 of the double-Schechter stellar mass function of Baldry et al. (2012).
 
-    GAMA z < 0.06: M* = 10^10.66 Msun, phi1 = 3.96e-3, alpha1 = -0.35, phi2 = 0.79e-3,
-    alpha2 = -1.47 (per Mpc^3 per dex, up to a constant; only the shape is used).
+    GAMA z < 0.06 (Baldry et al. 2012, MNRAS 421, 621, abstract; H0 = 70, fitted
+    between 1e8 and 10^11.5 Msun): M* = 10^10.66 Msun, phi1 = 3.96e-3 Mpc^-3, alpha1 = -0.35,
+    phi2 = 0.79e-3 Mpc^-3, alpha2 = -1.47; returned per dex, up to a constant (only the shape
+    is used).
     """
     x = 10.0 ** (np.asarray(log_mstar, dtype=float) - 10.66)
     phi = np.exp(-x) * (3.96e-3 * x ** (1 - 0.35) + 0.79e-3 * x ** (1 - 1.47)) * np.log(10)

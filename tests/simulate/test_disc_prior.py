@@ -6,13 +6,20 @@ import numpy as np
 import pytest
 from astropy import units as u
 
+from dmprofile.classical import tully_fisher_velocity
 from dmprofile.profiles import (
     concentration_colossus,
+    dc14_shape,
+    dutton10_halo_mass,
     moster13_halo_mass,
     moster13_stellar_mass,
 )
 from dmprofile.simulate import INSTRUMENTS, DefaultDiscPrior, DiscGalaxy
-from dmprofile.simulate._disc_relations import hi_profile_scale, wang16_log_hi_diameter
+from dmprofile.simulate._disc_relations import (
+    hi_profile_scale,
+    huang12_log_hi_mass,
+    wang16_log_hi_diameter,
+)
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +44,13 @@ def test_draws_within_documented_ranges(draws):
     assert np.all((table["log_mstar"] >= 10) & (table["log_mstar"] <= 12))
     assert np.all((table["log_m200"] >= 10.8) & (table["log_m200"] <= 15.5))
     assert np.all(table["log_m200"] - table["log_mstar"] > 1.0)
-    assert np.all((table["contraction"] >= -0.2) & (table["contraction"] <= 1.0))
+    assert np.all((table["contraction"] >= -1.0) & (table["contraction"] <= 0.2))
     assert np.all((table["core_strength"] >= 0) & (table["core_strength"] <= 1))
     assert np.all(table["core_strength"][table["log_m200"] >= 12.0] <= 0.5)
-    assert np.all(table["core_strength"][table["log_m200"] < 12.0] <= 0.3)  # DC14 near the peak
+    low = table["log_m200"] < 12.0
+    x = np.clip(table["log_mstar"][low] - table["log_m200"][low], -4.1, -1.3)
+    bound = np.clip([1.0 - dc14_shape(float(xi))[2] for xi in x], 0.0, 1.0)
+    assert np.all(table["core_strength"][low] <= bound + 1e-12)
     ratio = table["core_radius"] / table["disc_scale_length"]
     assert np.all((ratio >= 0.3 - 1e-9) & (ratio <= 2.0 + 1e-9))
     thickness = table["disc_scale_length"] / table["disc_scale_height"]
@@ -105,6 +115,7 @@ def test_to_dict_round_trip():
     ({"log_mstar_range": (11, 10)}, ValueError, "'log_mstar_range'"),
     ({"mstar_distribution": "flat"}, ValueError, "'mstar_distribution'"),
     ({"c_scatter": -0.1}, ValueError, "'c_scatter'"),
+    ({"halo_relation": "behroozi"}, ValueError, "'halo_relation'"),
 ])
 def test_bad_settings(kwargs, error, match):
     with pytest.raises(error, match=match):
@@ -141,3 +152,63 @@ def test_hi_profile_scale_hits_the_edge_density():
     sigma0 = m_hi / (2 * np.pi * r1**2 * (1 - d * q**2))
     edge = sigma0 * (np.exp(-d_hi / 2 / r1) - d * np.exp(-d_hi / 2 / (q * r1)))
     assert edge == pytest.approx(1e6, rel=1e-6)
+
+
+def test_dutton10_halo_mass():
+    # M200 / M* = y0 (x/x0)^alpha [(1 + (x/x0)^gamma) / 2]^((beta - alpha) / gamma)
+    mh = dutton10_halo_mass([10**10.4, 1e13] * u.Msun).to_value(u.Msun)
+    np.testing.assert_allclose(mh[0] / 10**10.4, 10**1.61, rtol=1e-12)
+    # late types: M200 / M* tends to y0 / sqrt(2) at high mass (no group-scale haloes)
+    assert mh[1] / 1e13 == pytest.approx(10**1.61 / np.sqrt(2), rel=0.02)
+    early = dutton10_halo_mass(10**10.8 * u.Msun, galaxy_type="early").to_value(u.Msun)
+    assert early / 10**10.8 == pytest.approx(10**1.97, rel=1e-12)
+    # passive galaxies sit in heavier haloes than discs of the same stellar mass
+    assert dutton10_halo_mass(2e11 * u.Msun, galaxy_type="early") > dutton10_halo_mass(
+        2e11 * u.Msun)
+    with pytest.raises(ValueError, match="'galaxy_type'"):
+        dutton10_halo_mass(1e11 * u.Msun, galaxy_type="spiral")
+
+
+def test_halo_relations_of_the_prior():
+    disc = DefaultDiscPrior(shmr_scatter=0.0)
+    moster = DefaultDiscPrior(halo_relation="moster13", shmr_scatter=0.0)
+    rng = np.random.default_rng(0)
+    for log_ms in (10.2, 11.0, 11.9):
+        expected = np.log10(dutton10_halo_mass(10**log_ms * u.Msun).to_value(u.Msun))
+        assert disc._draw_log_m200(rng, log_ms) == pytest.approx(expected, abs=1e-9)
+    # the all-galaxy relation, inverted, gives cluster-scale haloes to massive discs
+    assert moster._draw_log_m200(rng, 11.9) > 14.5 > disc._draw_log_m200(rng, 11.9) + 1.0
+    # the scatter in log M200 is shmr_scatter times d log M200 / d log M* (0.5 to 1)
+    draws = [DefaultDiscPrior()._draw_log_m200(rng, 11.9) for _ in range(400)]
+    assert 0.08 < np.std(draws) < 0.13
+
+
+@pytest.mark.slow
+def test_population_follows_the_tully_fisher_relation():
+    """V_circ(2 r_half) of the drawn discs against Hall et al. (2012), in bins of M*."""
+    prior = DefaultDiscPrior()
+    rng = np.random.default_rng(7)
+    rows = []
+    for _ in range(320):
+        params = prior.draw(rng)
+        truth = prior.galaxy(params).truth()
+        rows.append((params["log_mstar"], truth["v_circ_2rhalf"], params["log_m200"],
+                     params["log_hi_mass"], truth["hi_diameter"]))
+    log_ms, v, log_mh, log_hi, d_hi = np.array(rows).T
+    for lo in (10.0, 10.5, 11.0, 11.5):
+        sel = (log_ms >= lo) & (log_ms < lo + 0.5)
+        assert sel.sum() > 50
+        tf = tully_fisher_velocity(10 ** np.median(log_ms[sel]) * u.Msun).value
+        assert abs(np.log10(np.median(v[sel]) / tf.to_value(u.km / u.s))) < 0.1
+    # the fastest known discs rotate at up to 570 km/s (Ogle et al. 2019); the old prior
+    # (inverted Moster et al. 2013 haloes, contraction) reached 790 km/s at the 99th percentile
+    assert np.percentile(v, 99) < 570
+    # discs do not sit in group or cluster haloes
+    assert np.percentile(log_mh, 99) < 13.8
+    # HI: Huang et al. (2012) masses, Wang et al. (2016) sizes (0.06 dex scatter)
+    residual = log_hi - huang12_log_hi_mass(log_ms)
+    assert abs(np.median(residual)) < 0.05 and 0.25 < np.std(residual) < 0.35
+    size = np.log10(d_hi) - wang16_log_hi_diameter(log_hi)
+    assert abs(np.median(size)) < 0.02 and np.std(size) < 0.07
+    top = log_ms > 11.7
+    assert np.all((log_hi[top] - log_ms[top] > -3.5) & (log_hi[top] - log_ms[top] < -0.8))
