@@ -12,6 +12,7 @@ from ..profiles import moster13_stellar_mass as _moster
 from ._disc_relations import (
     baldry12_log_smf,
     bulge_fraction_mean,
+    hi_hole_for_diameter,
     huang12_log_hi_mass,
     shen03_early_log_r50,
     shen03_late_log_r50,
@@ -100,7 +101,9 @@ class DefaultDiscPrior:
       early-type relation of Shen et al. (2003) at the bulge mass, 0.15 dex scatter;
     * **HI**: M_HI from Huang et al. (2012) with ``hi_scatter`` = 0.3 dex; diameter from Wang et
       al. (2016) with 0.06 dex scatter; central depression q uniform in [0.2, 0.6], depth d in
-      [0, 1]; turbulent dispersion 6-12 km/s (Tamburro et al. 2009); scale height 0.1-0.4 kpc;
+      [0, 1], deepened where the drawn diameter needs it (``hi_hole_for_diameter``; an
+      exponential disc reaches 1 Msun/pc^2 only at the median D_HI); turbulent dispersion
+      6-12 km/s (Tamburro et al. 2009); scale height 0.1-0.4 kpc;
     * **stars**: mean disc age at the centre 6-11 Gyr, decreasing by 0-1.5 Gyr per R_d (inside-out
       growth); log10(Z/Z_sun) at the centre 0.2 (log M* - 10.5) - 0.05 +- 0.1 (approximating
       Gallazzi et al. 2005), gradient -0.2 to 0 dex per R_d; bulge ages 8-12 Gyr;
@@ -403,6 +406,9 @@ class DefaultDiscPrior:
             "log_z_centre": 0.2 * (log_mstar - 10.5) - 0.05 + 0.1 * rng.standard_normal(),
             "log_z_gradient": _uniform(rng, (-0.2, 0.0)),
         }
+        params["hi_hole_ratio"], params["hi_hole_depth"] = hi_hole_for_diameter(
+            10.0**log_hi, params["hi_hole_ratio"], params["hi_hole_depth"],
+            params["hi_log_diameter"])
         params["log_z_bulge"] = params["log_z_centre"] + 0.05
         params["satellites"] = int(rng.poisson(c["satellites_mean"]))
         params["field_sources"] = int(rng.poisson(c["field_sources_mean"]))

@@ -12,6 +12,7 @@ __all__ = [
     "X_HYDROGEN",
     "baldry12_log_smf",
     "bulge_fraction_mean",
+    "hi_hole_for_diameter",
     "hi_profile_scale",
     "huang12_log_hi_mass",
     "shen03_early_log_r50",
@@ -109,6 +110,58 @@ def _log_edge_density(r1, m_hi, q, d, radius):
     """Return ln Sigma(radius) of the HI profile with scale length r1 (no underflow)."""
     log_sigma0 = np.log(m_hi / (2 * np.pi * r1**2 * (1.0 - d * q**2)))
     return log_sigma0 - radius / r1 + np.log1p(-d * np.exp(-radius / r1 * (1.0 / q - 1.0)))
+
+
+def _max_log_edge_excess(m_hi, q, d, radius):
+    """Return max over R_1 of ln(Sigma(radius) / 1 Msun pc^-2) for a profile of shape (q, d)."""
+    best = optimize.minimize_scalar(
+        lambda x: -_log_edge_density(10.0**x, m_hi, q, d, radius),
+        bounds=(np.log10(radius) - 3, np.log10(radius) + 1), method="bounded",
+        options={"xatol": 1e-6})
+    return -best.fun - np.log(_SIGMA_EDGE)
+
+
+#: Largest ratio R_2 / R_1 of the central depression used to reach a large HI diameter.
+_Q_MAX = 0.95
+
+
+def hi_hole_for_diameter(m_hi, q, d, log_diameter):
+    """Return the depression (q, d), deepened if needed, with which an HI disc reaches D_HI.
+
+    An exponential HI disc of mass ``m_hi`` reaches 1 Msun/pc^2 at the radius D_HI / 2 of the
+    Wang et al. (2016) relation only just, and not at all for a diameter above it. Real HI
+    discs have flat inner profiles (Wang et al. 2016) that the central depression of
+    `hi_profile_scale` mimics: if the profile (q, d) cannot reach D_HI, the depth d is raised
+    to the smallest value that can, then (with d = 1) the ratio q, up to 0.95. Diameters more
+    than about 0.05 dex above the relation are out of reach of any such profile: the deepest
+    one is returned and `hi_profile_scale` falls back to its largest diameter.
+
+    Parameters
+    ----------
+    m_hi : float
+        HI mass [Msun].
+    q, d : float
+        The drawn ratio R_2 / R_1 and depth of the central depression.
+    log_diameter : float
+        log10 D_HI [kpc].
+
+    Returns
+    -------
+    q, d : float
+        The depression to use (the input when it reaches D_HI).
+    """
+    radius = 0.5 * 10.0**log_diameter
+    if m_hi <= 0 or _max_log_edge_excess(m_hi, q, d, radius) >= 0:
+        return float(q), float(d)
+    if _max_log_edge_excess(m_hi, q, 1.0, radius) >= 0:
+        d = optimize.brentq(lambda x: _max_log_edge_excess(m_hi, q, x, radius), d, 1.0,
+                            xtol=1e-4)
+        return float(q), float(min(d + 1e-4, 1.0))
+    if _max_log_edge_excess(m_hi, _Q_MAX, 1.0, radius) < 0:
+        return _Q_MAX, 1.0
+    q = optimize.brentq(lambda x: _max_log_edge_excess(m_hi, x, 1.0, radius), q, _Q_MAX,
+                        xtol=1e-4)
+    return float(min(q + 1e-4, _Q_MAX)), 1.0
 
 
 def hi_profile_scale(m_hi, q, d, *, log_diameter=None):

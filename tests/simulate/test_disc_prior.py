@@ -16,6 +16,7 @@ from dmprofile.profiles import (
 )
 from dmprofile.simulate import INSTRUMENTS, DefaultDiscPrior, DiscGalaxy
 from dmprofile.simulate._disc_relations import (
+    hi_hole_for_diameter,
     hi_profile_scale,
     huang12_log_hi_mass,
     wang16_log_hi_diameter,
@@ -145,6 +146,22 @@ def test_concentration_colossus_matches_colossus():
         concentration_colossus(1e12 * u.Msun, model="prada12")
 
 
+def test_hi_hole_for_diameter():
+    m_hi, q = 5e9, 0.4
+    log_d = float(wang16_log_hi_diameter(np.log10(m_hi)))
+    assert hi_hole_for_diameter(m_hi, q, 0.3, log_d) == (q, 0.3)  # reachable: unchanged
+    for offset in (0.02, 0.045):  # above the relation: a deeper (then wider) depression
+        q2, d2 = hi_hole_for_diameter(m_hi, q, 0.0, log_d + offset)
+        assert d2 > 0.0 and q2 >= q
+        r1, _ = hi_profile_scale(m_hi, q2, d2, log_diameter=log_d + offset)
+        galaxy = DiscGalaxy(stellar_mass=3e10 * u.Msun, disc_scale_length=3 * u.kpc,
+                            m200=1e12 * u.Msun, c=8.0, hi_mass=m_hi * u.Msun,
+                            hi_hole_ratio=q2, hi_hole_depth=d2, hi_scale_length=r1 * u.kpc)
+        realised = np.log10(galaxy.truth()["hi_diameter"])
+        assert realised == pytest.approx(log_d + offset, abs=0.003)
+    assert hi_hole_for_diameter(m_hi, q, 0.0, log_d + 0.3) == (0.95, 1.0)  # out of reach
+
+
 def test_hi_profile_scale_hits_the_edge_density():
     m_hi, q, d = 5e9, 0.4, 0.9
     r1, d_hi = hi_profile_scale(m_hi, q, d)
@@ -209,6 +226,6 @@ def test_population_follows_the_tully_fisher_relation():
     residual = log_hi - huang12_log_hi_mass(log_ms)
     assert abs(np.median(residual)) < 0.05 and 0.25 < np.std(residual) < 0.35
     size = np.log10(d_hi) - wang16_log_hi_diameter(log_hi)
-    assert abs(np.median(size)) < 0.02 and np.std(size) < 0.07
+    assert abs(np.median(size)) < 0.02 and 0.04 < np.std(size) < 0.07
     top = log_ms > 11.7
     assert np.all((log_hi[top] - log_ms[top] > -3.5) & (log_hi[top] - log_ms[top] < -0.8))
