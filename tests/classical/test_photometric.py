@@ -40,6 +40,7 @@ def exponential_image(*, n=121, r_d=8.0, i0=50.0, q=0.6, pa=30.0, sky=5.0, noise
     return fits.ImageHDU(img, header=w.to_header())
 
 
+@pytest.mark.slow
 def test_recovers_scale_length_surface_brightness_and_axis_ratio():
     fit = fit_photometric_disc(exponential_image(), distance=DIST, color=0.6)
     assert isinstance(fit, PhotometricDiscFit)
@@ -67,6 +68,7 @@ def test_bulge_is_skipped_by_the_default_range_and_colour_image():
     assert fit.isophotes["fitted"].sum() >= 3
 
 
+@pytest.mark.slow
 def test_mass_to_light_override_and_no_colour():
     img = exponential_image()
     fit = fit_photometric_disc(img, distance=DIST, mass_to_light=1.5 * u.Msun / u.Lsun)

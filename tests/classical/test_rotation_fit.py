@@ -37,6 +37,7 @@ def mock_curve(seed=0, *, v200=150.0, c200=9.0, y_disk=0.6, err=3.0, n=30):
     return curve
 
 
+@pytest.mark.slow
 def test_recovers_known_halo_and_mass_profile():
     curve = mock_curve()
     fit = fit_rotation_curve(curve, seed=3, **SHORT)
@@ -90,6 +91,7 @@ def test_li2018_rescalings():
     np.testing.assert_allclose(post.scale_obs(p)[:, 0], [1.0, np.sin(np.radians(60)) / 0.5])
 
 
+@pytest.mark.slow
 def test_sparc_galaxy_works_as_it_is_and_plots():
     import matplotlib
 
@@ -108,6 +110,7 @@ def test_sparc_galaxy_works_as_it_is_and_plots():
     plt.close(fig)
 
 
+@pytest.mark.slow
 def test_astrophysical_preset_pulls_mass_to_light_to_prior():
     # a curve that cannot tell halo from disc apart: the ratio follows its log-normal prior
     curve = mock_curve(2, err=25.0, n=8)

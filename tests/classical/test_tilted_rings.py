@@ -85,6 +85,7 @@ def test_output_feeds_fit_rotation_curve_and_takes_array_wcs():
     assert fit.parameter_names == ("V200", "C200", "D", "inc")
 
 
+@pytest.mark.slow
 def test_moment_maps_of_a_synthetic_cube_give_the_field():
     n, nchan = 41, 90
     w = WCS(naxis=3)
