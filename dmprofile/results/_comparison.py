@@ -218,7 +218,8 @@ class Comparison:
         Each method's curve is shaded under its ``level`` highest-density interval, in the
         colour of its curve; the grey band around the network's curve is its epistemic spread
         (Monte-Carlo dropout). The legend says so, grey dash-dotted lines mark a core (0) and
-        an NFW cusp (-1), and a note says whether the intervals overlap (`agreement`).
+        an NFW cusp (-1), and a note (the legend's title) says whether the intervals overlap
+        (`agreement`).
 
         Parameters
         ----------
@@ -230,7 +231,8 @@ class Comparison:
             Draw a legend (one entry per method, its interval, the network's epistemic band
             and the reference lines).
         note : bool
-            Write the `agreement` sentence in the axes.
+            Write the `agreement` sentence (as the legend's title, or in the axes without a
+            legend).
         title : str, optional
             Axes title (default: the galaxy of ``meta["galaxy"]``, when known, and what is
             plotted).
@@ -249,14 +251,15 @@ class Comparison:
             top = max(top, float(np.max(upper)))
         ax.set_ylim(0, 1.25 * top)  # room for the note; each posterior fixes its own limits
         ax.set_title(plot_title(self._meta.get("galaxy")) if title is None else title)
-        if note and len(self._posteriors) > 1:
-            ax.text(0.02, 0.97, self.agreement(level), transform=ax.transAxes, va="top",
-                    ha="left", fontsize="small")
+        text = self.agreement(level) if note and len(self._posteriors) > 1 else None
         if legend:
-            self._legend(ax, level)
+            self._legend(ax, level, text)
+        elif text:
+            ax.text(0.02, 0.97, text, transform=ax.transAxes, va="top", ha="left",
+                    fontsize="small")
         return ax
 
-    def _legend(self, ax, level):
+    def _legend(self, ax, level, note):
         keep = [_label(m) for m in self._posteriors]
         keep += [f"{_label(m)} {level:.0%} HDI" for m in self._posteriors]
         keep += [f"{_label(m)} epistemic band" for m in self._posteriors
@@ -267,4 +270,5 @@ class Comparison:
         pairs = [(found[lab], lab.replace(" HDI", " HDI (shaded)")) for lab in keep
                  if lab in found]
         if pairs:
-            ax.legend(*zip(*pairs), fontsize="small", frameon=False, loc="upper right")
+            ax.legend(*zip(*pairs), fontsize="x-small", title=note, title_fontsize="small",
+                      frameon=False, loc="upper left", alignment="left")

@@ -88,8 +88,10 @@ def test_plot(comparison):
     top = np.max(comparison["network"].pdf + comparison["network"].pdf_std)
     assert ax.get_ylim() == pytest.approx((0, 1.25 * top))
     assert ax.get_title() == "toy: dark-matter log-slope at 150 pc"
-    notes = [t.get_text() for t in ax.texts]
-    assert notes == [comparison.agreement()]
+    assert ax.get_legend().get_title().get_text() == comparison.agreement()
+    ax = Figure().subplots()
+    comparison.plot(ax, legend=False)  # without a legend the note is written in the axes
+    assert [t.get_text() for t in ax.texts] == [comparison.agreement()]
     # the reference lines are drawn once, not once per method
     assert sum(line.get_label() == "core (0)" for line in ax.lines) == 1
     # methods unknown to compare() are labelled by name; one method gets no note
@@ -97,7 +99,7 @@ def test_plot(comparison):
     Comparison({"rotation curve": comparison["jeans"]}).plot(ax)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert labels[:2] == ["rotation curve", "rotation curve 68% HDI (shaded)"]
-    assert not ax.texts
+    assert not ax.texts and not ax.get_legend().get_title().get_text()
     assert ax.get_title() == "dark-matter log-slope at 150 pc"
 
 
