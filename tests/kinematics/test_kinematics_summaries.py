@@ -171,3 +171,17 @@ def test_default_summary_ranges_does_not_import_tensorflow():
     code = ("import sys; from dmprofile.kinematics import default_summary_ranges as d; "
             "assert len(d()) == 6; assert 'tensorflow' not in sys.modules")
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_the_jeans_analysis_checks_the_same_summaries():
+    pytest.importorskip("emcee")
+    from dmprofile.classical import jeans_analysis
+
+    t = _v_sys_off(plummer(n=300))
+    with warnings.catch_warnings(record=True) as record:
+        warnings.simplefilter("always")
+        jeans_analysis(t, halo="nfw", anisotropy="isotropic", nwalkers=8, nsteps=20, seed=1,
+                       tracer="r_half", progress=False)
+    messages = [str(w.message) for w in record if w.category is DMProfileWarning]
+    assert any(re.match(r"v_offset_sigma = -\d+\.?\d* .* lies outside the training range "
+                        r".*: an unusual value for a dwarf spheroidal", m) for m in messages)
