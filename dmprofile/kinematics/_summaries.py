@@ -61,7 +61,6 @@ def _from_catalogue(cat):
     r_half = float(gp["r_half"].to_value("kpc"))
     v_sys = float(gp["v_sys"].to_value("km / s"))
     w = cat.weights
-    wsum = float(cat.v_los.size if w is None else w.sum())
     mean_v = float(np.average(cat.v_los, weights=w))
     sigma = float(np.sqrt(np.average((cat.v_los - mean_v) ** 2, weights=w)))
     dv = np.abs(cat.v_los - v_sys)
@@ -69,7 +68,7 @@ def _from_catalogue(cat):
            "p98": _weighted_quantile(dv, w, 0.98),
            "spread_r_half": _weighted_quantile(cat.R, w, 0.5) / r_half,
            "v_offset_sigma": (mean_v - v_sys) / sigma if sigma > 0 else float("inf")}
-    if cat.v_err is not None and wsum > 0:
+    if cat.v_err is not None:
         err = _weighted_quantile(cat.v_err, w, 0.5)
         out["v_err_sigma"] = err / sigma if sigma > 0 else float("inf")
     return out
