@@ -310,7 +310,8 @@ class DefaultDiscPrior:
         Returns
         -------
         `DefaultDiscPrior`
-            The prior, an instance of the class named.
+            The prior, an instance of the class named. A description without
+            ``halo_relation`` (written by dmprofile before it existed) gets ``"moster13"``.
         """
         module, _, name = description["class"].rpartition(".")
         klass = getattr(importlib.import_module(module), name)
@@ -319,8 +320,10 @@ class DefaultDiscPrior:
             raise TypeError(msg)
         instrument = dict(description["instrument"])
         name = instrument.pop("name", "custom")
-        return klass(instrument=name if name in INSTRUMENTS else instrument,
-                     **description["parameters"])
+        parameters = dict(description["parameters"])
+        # descriptions written before 'halo_relation' existed used Moster et al. (2013)
+        parameters.setdefault("halo_relation", "moster13")
+        return klass(instrument=name if name in INSTRUMENTS else instrument, **parameters)
 
     # ------------------------------------------------------------------ drawing
     def _draw_log_mstar(self, rng):

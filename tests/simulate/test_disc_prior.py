@@ -107,6 +107,10 @@ def test_to_dict_round_trip():
         again = DefaultDiscPrior.from_dict(description)
         assert again == prior
     assert "instrument='paper'" in repr(DefaultDiscPrior.paper())
+    # descriptions from before 'halo_relation' existed rebuild the prior they described
+    old = DefaultDiscPrior(halo_relation="moster13").to_dict()
+    del old["parameters"]["halo_relation"]
+    assert DefaultDiscPrior.from_dict(old).halo_relation == "moster13"
 
 
 @pytest.mark.parametrize(("kwargs", "error", "match"), [
