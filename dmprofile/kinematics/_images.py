@@ -97,10 +97,14 @@ class PhaseSpaceImages:
         self._p98 = p98
         self._meta = dict(meta or {})
         self._summaries = None if summaries is None else dict(summaries)
+        self._catalogue = None  # set by phase_space_images: summaries measured when asked for
 
     @property
     def summaries(self):
         """The summaries of the catalogue (`~dmprofile.kinematics.catalogue_summaries`)."""
+        if self._summaries is None and self._catalogue is not None:
+            self._summaries = catalogue_summaries(self._catalogue)
+            self._catalogue = None
         return None if self._summaries is None else dict(self._summaries)
 
     @property
@@ -267,6 +271,7 @@ def phase_space_images(table, *, bins=64, member_threshold=None, **galaxy_parame
     meta = {"dmprofile_version": __version__, "bins": bins, "member_threshold": member_threshold,
             "weighted": cat.weights is not None, "n_dropped": cat.n_dropped,
             "n_outside_positions": int(np.count_nonzero((np.abs(cat.x) > 2) | (np.abs(cat.y) > 2)))}
-    return PhaseSpaceImages(images, galaxy_parameters=gp, sources=cat.sources,
-                            n_stars=cat.n_stars, p98=p98 * (u.km / u.s), meta=meta,
-                            summaries=catalogue_summaries(cat))
+    out = PhaseSpaceImages(images, galaxy_parameters=gp, sources=cat.sources,
+                           n_stars=cat.n_stars, p98=p98 * (u.km / u.s), meta=meta)
+    out._catalogue = cat
+    return out
