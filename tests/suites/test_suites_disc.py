@@ -68,3 +68,19 @@ def test_generate_read_back_any_workers(tmp_path):
     redo = stack_channels(a.observation(3), a.channels).astype(np.float16)
     np.testing.assert_array_equal(redo, a.images[3])
     assert "DiscSuite 6 realisations" in repr(a)
+
+
+@pytest.mark.slow
+def test_command_line(tmp_path, capsys):
+    from dmprofile.cli import main
+
+    out = tmp_path / "discs"
+    code = main(["simulate", "discs", "--n-galaxies", "1", "--realisations", "1", "--out",
+                 str(out), "--n-stars", "300", "--n-gas", "300", "--channels", "r,mom1",
+                 "--workers", "1", "--no-progress", "--instrument", "paper"])
+    assert code == 0
+    text = capsys.readouterr().out
+    assert "wrote 1 realisations" in text and "sha256" in text
+    suite = read_suite(out)
+    assert suite.channels == ("r", "mom1") and suite.images.shape == (1, 2, 128, 128)
+    assert suite.prior.instrument["name"] == "paper"
