@@ -6,9 +6,10 @@ Usage::
     python benchmarks/bench_jeans.py coverage --suite DIR --n-mocks 50 [--model DIR]
                                               [--jobs 2] [--out results.json] [--no-write]
 
-``speed`` times one `jeans_analysis` fit (default settings) on a simulated coreNFW dwarf and,
-unless ``--no-write``, writes the result into the ``bench_jeans_speed`` section of
-``docs/benchmarks.md``.
+``speed`` times one `jeans_analysis` fit (default settings) on a simulated coreNFW dwarf, prints
+the autocorrelation time, acceptance and wall time of every halo family and the load average
+of the machine and, unless ``--no-write``, writes them into the ``bench_jeans_speed`` section
+of ``docs/benchmarks.md``.
 
 ``coverage`` runs `jeans_analysis` (default settings, seed = row index) on the first
 ``--n-mocks`` rows of a held-out suite (``--suite``; every row is regenerated with
@@ -22,8 +23,9 @@ time per galaxy. The table is printed and, unless ``--no-write``, written into
 ``docs/benchmarks.md`` between the ``<!-- bench_jeans start -->`` / ``<!-- bench_jeans end -->``
 markers (other sections are kept).
 
-``--jobs N`` fits N mocks at a time, each in its own process (each fit is single-process;
-its wall time is then the time of one fit on one of N busy cores).
+``--jobs N`` fits N mocks at a time, each in its own process (each fit then uses one process,
+``processes=1``; its wall time is the time of one fit on one of N busy cores). With
+``--jobs 1`` each fit spreads its halo families over the cores (the default).
 
 Per-mock results (truth, posterior on the default grid, wall time) go to ``--out`` (JSON,
 rewritten after every mock). Running again with the same ``--out`` and settings resumes: the
@@ -65,6 +67,9 @@ def _machine(network=False):
 def _jeans_kwargs(args):
     kw = {"nsteps": args.nsteps, "nwalkers": args.nwalkers, "workers": args.workers,
           "vsp": args.vsp}
+    for name in ("max_steps", "target_tau", "processes"):
+        if getattr(args, name, None) is not None:
+            kw[name] = getattr(args, name)
     for name in ("halo", "anisotropy", "tracer"):
         if getattr(args, name) is not None:
             kw[name] = getattr(args, name)
@@ -83,6 +88,7 @@ def _speed(args):
     halo = CoreNFW.from_M200_c(1e9 * u.Msun, 15, r_c=0.4 * u.kpc, n=0.8)
     galaxy = DwarfGalaxy(halo, Plummer(0.25 * u.kpc), Cuddeford(-0.1, 0.5 * u.kpc))
     table = observe(galaxy.sample(args.n_stars, seed=1), v_err=2 * u.km / u.s, seed=2)
+    load = _load_average()
     cpu0 = time.process_time()
     t0 = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
@@ -97,23 +103,49 @@ def _speed(args):
     print(f"truth gamma_150 = {galaxy.truth()['gamma_150']:.3f}")
     for w in caught:
         print(f"warning: {w.message}")
+    conv = res.convergence_table()
+    print(conv)
+    steps = ("until 50 autocorrelation times" if args.nsteps is None else f"{args.nsteps} steps")
     per = " per halo family" if res.meta["halo"] == "mixture" else ""
-    line = (f"one fit: {args.n_stars} stars, {res.meta['halo']} halo, {args.nwalkers} walkers x "
-            f"{res.meta['nsteps']} steps{per}, workers={args.workers}: wall {wall:.1f} s, CPU "
-            f"{cpu:.1f} s (+ children {children.ru_utime + children.ru_stime:.1f} s)")
-    print(f"{line}; {machine()}")
+    procs = res.meta["processes"] or "default"
+    line = (f"one fit: {args.n_stars} stars, {res.meta['halo']} halo, {args.nwalkers} walkers "
+            f"{steps}{per}, processes={procs}, workers={args.workers}: wall {wall:.1f} s, CPU "
+            f"{cpu:.1f} s (+ children {children.ru_utime + children.ru_stime:.1f} s), "
+            f"{'converged' if res.convergence['converged'] else 'NOT converged'}")
+    print(f"{line}; load average before/after: {load[0]} / {_load_average()[0]}; {machine()}")
     if not args.no_write:
         command = "python benchmarks/bench_jeans.py " + " ".join(args.argv or sys.argv[1:])
+        rows = ["| family | probability | steps | tau_max | tau of gamma_150 | "
+                "kept steps / tau_max | acceptance | converged | wall time [s] |",
+                "|" + "---|" * 9]
+        for r in conv:
+            rows.append(f"| {r['family']} | {r['probability']:.2f} | {r['nsteps']} | "
+                        f"{r['tau_max']:.0f} | {r['tau_gamma_150']:.0f} | "
+                        f"{r['steps_per_tau']:.0f} | {r['acceptance']:.2f} | "
+                        f"{'yes' if r['converged'] else 'no'} | {r['wall_time']:.1f} |")
         text = "\n".join([
             "## Jeans analysis: speed of one fit (`benchmarks/bench_jeans.py speed`)", "",
-            f"Machine: {machine()}. Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC.", "",
+            f"Machine: {machine()}. Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC. Load average "
+            f"(1 min) before / after the fit: {load[0]} / {_load_average()[0]} (the machine was "
+            "shared with other jobs).", "",
             f"Command: `{command}`", "",
             f"Mock: coreNFW halo (M200 = 1e9 Msun, c = 15, r_c = 0.4 kpc, n = 0.8), Plummer "
             f"tracer (0.25 kpc), Cuddeford anisotropy; {args.n_stars} stars with 2 km/s errors.",
-            "", f"Result: {line}. CPU time is that of this process; the wall time also counts "
-            "any other load on the machine. Target: <= 5 minutes for 1,000 stars on 2 cores."])
+            "", f"Result: {line}. CPU time is that of the main process, children that of the "
+            "family processes; the wall time also counts any other load on the machine. "
+            "Target: <= 2 minutes for 1,000 stars on 2 cores, every family converged.", "",
+            *rows])
         write_section(args.docs, "bench_jeans_speed", text)
         print(f"wrote the bench_jeans_speed section of {args.docs}")
+
+
+def _load_average():
+    try:
+        import os
+
+        return tuple(round(x, 2) for x in os.getloadavg())
+    except (AttributeError, OSError):
+        return ("n/a",) * 3
 
 
 # ------------------------------------------------------------------------------------ mocks
@@ -310,11 +342,13 @@ def _describe_jeans(args):
     kw.pop("workers")
     if not kw["vsp"]:
         kw.pop("vsp")
+    kw.pop("processes", None)
     default = args.nsteps is None and args.nwalkers == 32
     parts = [f"{k}={v!r}" for k, v in kw.items() if k not in ("nsteps", "nwalkers")]
     mixture = kw.get("halo", "mixture") == "mixture"
-    steps = args.nsteps if args.nsteps is not None else (10000 if mixture else 20000)
-    sampler = f"{args.nwalkers} walkers x {steps} steps" + (" per halo family" if mixture else "")
+    steps = ("until 50 autocorrelation times" if args.nsteps is None else
+             f"x {args.nsteps} steps")
+    sampler = f"{args.nwalkers} walkers {steps}" + (" per halo family" if mixture else "")
     return ("default settings (" if default else "") + sampler + \
         (", " + ", ".join(parts) if parts else "") + (")" if default else "")
 
@@ -336,7 +370,7 @@ def _fit_jeans(key, table, kwargs):
 def _coverage(args):
     desc, mocks = _mocks(args)
     settings = {"mocks": desc, "jeans": {k: v for k, v in _jeans_kwargs(args).items()
-                                         if k != "workers"}}
+                                         if k not in ("workers", "processes")}}
     results = _load(args.out, settings)
 
     def store():
@@ -344,7 +378,10 @@ def _coverage(args):
 
     labels = {"jeans": "Jeans"}
     if not args.no_jeans:
-        fit = functools.partial(_fit_jeans, kwargs=_jeans_kwargs(args))
+        kw = _jeans_kwargs(args)
+        if args.jobs > 1:
+            kw.setdefault("processes", 1)     # one core per fit: the mocks share the cores
+        fit = functools.partial(_fit_jeans, kwargs=kw)
         _run_method("jeans", mocks, fit, results, store, jobs=args.jobs)
     if args.model:
         import dmprofile
@@ -403,6 +440,10 @@ def main(argv=None):
         p.add_argument("--priors", default=None,
                        help='prior overrides as JSON, e.g. \'{"n": [0, 1]}\'')
         p.add_argument("--quiet", action="store_true")
+        p.add_argument("--processes", type=int, default=None,
+                       help="processes fitting the halo families (default: jeans_analysis's)")
+        p.add_argument("--max-steps", type=int, default=None)
+        p.add_argument("--target-tau", type=float, default=None)
     sub.choices["speed"].add_argument("--n-stars", type=int, default=1000)
     sub.choices["speed"].add_argument("--no-write", action="store_true",
                                       help="do not update docs/benchmarks.md")

@@ -104,14 +104,13 @@ def mixture_fit(make_likelihood, priors, mixture_prior, tracer, rng, settings, m
 
     fits = _fit_families(likes, rng, settings)
     parts, components, evidence = {}, {}, {}
-    thin = settings["thin"]
     total_weight = sum(w for _, w, _ in families.values())
     for family, like in likes.items():
         run, conv, ev, wall = fits[family]
         warn_convergence(conv, f" ({family} halo)", stacklevel=3)
         burn = conv["burn"]
-        flat = run.get_chain(discard=burn, thin=thin, flat=True)
-        log_prob = run.get_log_prob(discard=burn, thin=thin, flat=True)
+        flat = run.get_chain(discard=burn, thin=conv["thin"], flat=True)
+        log_prob = run.get_log_prob(discard=burn, thin=conv["thin"], flat=True)
         ev["weight"] = families[family][1] / total_weight
         evidence[family] = ev
         fam_meta = {**meta, "halo": like.halo_name, "priors": like.priors, "wall_time": wall}
@@ -137,7 +136,7 @@ def _fit_family(like, rng, settings, label, position):
     emcee = require("emcee", "jeans")
     t0 = time.perf_counter()
     run, conv = run_sampler(like, rng, emcee, settings, label=label, position=position)
-    flat = run.get_chain(discard=conv["burn"], thin=settings["thin"], flat=True)
+    flat = run.get_chain(discard=conv["burn"], thin=conv["thin"], flat=True)
     ev = log_evidence(like, flat, rng)
     return run, conv, ev, time.perf_counter() - t0
 

@@ -132,7 +132,7 @@ class JeansResult:
         chain of each family in ``components``.
     convergence : dict
         ``tau`` (integrated autocorrelation time of each free parameter after burn-in),
-        ``tau_max``, ``tau_gamma_150`` (of the derived gamma_150, in thinned steps),
+        ``tau_max``, ``tau_gamma_150`` (of the derived gamma_150; all in steps), ``thin``,
         ``acceptance_fraction``, ``steps_per_tau``, ``n_effective``, ``converged`` (chain
         longer than 50 tau_max). For a mixture: the worst of the families (``tau_max``,
         ``tau_gamma_150``, ``acceptance_fraction``, ``converged``) and ``families`` (each
@@ -180,7 +180,9 @@ class JeansResult:
         cols["log_prob"] = log_prob
         samples = QTable(cols, meta={"halo": meta["halo"], "anisotropy": meta["anisotropy"]})
         convergence = dict(convergence)
-        convergence["tau_gamma_150"] = _tau_of(derived["gamma_150"], convergence["nwalkers"])
+        # in steps of the chain (the derived values are of the thinned samples)
+        convergence["tau_gamma_150"] = (_tau_of(derived["gamma_150"], convergence["nwalkers"])
+                                        * convergence.get("thin", 1))
         profile, sigma, binned = _bands([(like, flat)], data, meta)
         meta = {**meta, "wall_time": meta["wall_time"] + time.perf_counter() - t0}
         return cls(samples=samples, chain=chain, convergence=convergence, profile=profile,
@@ -353,7 +355,7 @@ class JeansResult:
         tail = f"; {self._meta['wall_time']:.1f} s>"
         if self._evidence is None:
             return (f"{head}; tau_max = {c['tau_max']:.0f} steps (gamma_150: "
-                    f"{c['tau_gamma_150'] * self._meta['thin']:.0f}) of {c['nsteps']} ({state}), "
+                    f"{c['tau_gamma_150']:.0f}) of {c['nsteps']} ({state}), "
                     f"acceptance {c['acceptance_fraction']:.2f}{tail}")
         fams = "; ".join(
             f"{f} p={self._evidence[f]['probability']:.2f}, tau_max {fc['tau_max']:.0f} of "
@@ -388,7 +390,7 @@ class JeansResult:
             for key, value in (("family", f), ("probability", probs[f]),
                                ("nsteps", c["nsteps"]), ("burn", c["burn"]),
                                ("tau_max", c["tau_max"]),
-                               ("tau_gamma_150", c["tau_gamma_150"] * self._meta["thin"]),
+                               ("tau_gamma_150", c["tau_gamma_150"]),
                                ("steps_per_tau", c["steps_per_tau"]),
                                ("acceptance", c["acceptance_fraction"]),
                                ("converged", c["converged"]), ("wall_time", walls[f])):

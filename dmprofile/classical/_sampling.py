@@ -38,6 +38,8 @@ CHECK_EVERY = 250
 MAIN_BURN_FRACTION = 0.1
 #: Default chain length (per family) at which the convergence-driven run stops anyway.
 MAX_STEPS = 30000
+#: With ``nsteps=None`` and ``thin=None`` the kept steps are thinned by tau_max / AUTO_THIN.
+AUTO_THIN = 5
 #: Mean acceptance fraction below which a warning is emitted (differential-evolution moves
 #: typically accept 0.07-0.15 of their proposals on a Jeans posterior).
 LOW_ACCEPTANCE = 0.03
@@ -246,6 +248,10 @@ def _convergence(run, burn, settings, emcee, *, capped):
     tau = _tau(chain[burn:], emcee)
     tau_max = float(np.nanmax(tau)) if np.any(np.isfinite(tau)) else float("nan")
     kept = nsteps - burn
+    thin = settings["thin"]
+    if thin is None:
+        auto = settings["nsteps"] is None and np.isfinite(tau_max)
+        thin = max(1, int(tau_max // AUTO_THIN)) if auto else 1
     return {
         "tau": tau,
         "tau_max": tau_max,
@@ -253,7 +259,7 @@ def _convergence(run, burn, settings, emcee, *, capped):
         "nsteps": int(nsteps),
         "nwalkers": int(nwalkers),
         "burn": int(burn),
-        "thin": int(settings["thin"]),
+        "thin": int(thin),
         "target_tau": float(settings["target_tau"]),
         "steps_per_tau": float(kept / tau_max) if tau_max > 0 else float("nan"),
         "n_effective": float(nwalkers * kept / tau_max) if tau_max > 0 else float("nan"),

@@ -87,9 +87,9 @@ def _make_likelihood(data, tracer_profile, halo, anisotropy, priors, v_sys_prior
 
 
 def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwalkers=32,
-                   nsteps=None, burn=None, thin=1, seed=None, workers=1, pool=None, progress=True,
-                   tracer="fit", tracer_components="auto", stellar_mass=None, fit_v_sys=None,
-                   member_threshold=None, vsp=False, n_grid=30, moves=None,
+                   nsteps=None, burn=None, thin=None, seed=None, workers=1, pool=None,
+                   progress=True, tracer="fit", tracer_components="auto", stellar_mass=None,
+                   fit_v_sys=None, member_threshold=None, vsp=False, n_grid=30, moves=None,
                    mixture_prior=None, max_steps=None, target_tau=TARGET_TAU, processes=None,
                    **galaxy_parameters):
     """Spherical Jeans analysis of a star catalogue, sampled with emcee.
@@ -105,8 +105,8 @@ def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwa
         Dark-matter halo prior. ``"mixture"`` (default) fits the halo families of a training
         prior (by default `~dmprofile.simulate.DefaultDwarfPrior`: DC14, coreNFW, Zhao and NFW
         with their weights and parameter ranges, see `mixture_priors`), each in its own
-        process (``processes``), estimates each family's Bayesian evidence by importance sampling, and pools their
-        samples in proportion to the families' posterior probabilities
+        process (``processes``), estimates each family's Bayesian evidence by importance
+        sampling, and pools their samples in proportion to the families' posterior probabilities
         (``result.family_probabilities``, ``result.components``). The other names fit one
         family (parameters and default priors in `default_priors`); ``"zhao_m200"`` is the most
         flexible. The calibration on mocks from the training prior is in the user guide.
@@ -126,8 +126,11 @@ def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwa
     burn : int, optional
         With a fixed ``nsteps``: steps discarded as burn-in (default ``nsteps // 2``). With
         ``nsteps=None`` the burn-in is the first 1,000 steps plus 10% of the rest.
-    thin : int
-        Keep every ``thin``-th step after burn-in.
+    thin : int, optional
+        Keep every ``thin``-th step after burn-in. Default: 1 with a fixed ``nsteps``; with
+        ``nsteps=None`` a fifth of each family's tau_max (the kept samples then hold ~5 per
+        autocorrelation time and walker, all but none of the information, at a fraction of the
+        cost of the derived quantities).
     seed : int, `~numpy.random.SeedSequence` or `~numpy.random.Generator`, optional
         Seeds the initial walkers and emcee's random state; the result does not depend on
         ``workers`` or ``processes``.
@@ -254,7 +257,7 @@ def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwa
     like = likelihood(halo, {**default_priors(halo, anisotropy), **(priors or {})})
     run, conv = run_sampler(like, rng, emcee, settings)
     warn_convergence(conv, stacklevel=2)
-    burn, thin = conv["burn"], settings["thin"]
+    burn, thin = conv["burn"], conv["thin"]
     flat = run.get_chain(discard=burn, thin=thin, flat=True)
     log_prob = run.get_log_prob(discard=burn, thin=thin, flat=True)
     meta = {**meta, "priors": like.priors, "wall_time": time.perf_counter() - t_start}
@@ -294,7 +297,7 @@ def _check_settings(halo, anisotropy, galaxy_parameters, mixture_prior, **settin
         if nsteps < 2 or not 0 <= burn < nsteps:
             msg = f"need nsteps >= 2 and 0 <= burn < nsteps; got nsteps={nsteps}, burn={burn}"
             raise ValueError(msg)
-    thin = _positive_int(thin, "thin")
+    thin = None if thin is None else _positive_int(thin, "thin")
     target = settings["target_tau"]
     if isinstance(target, bool) or not isinstance(target, (int, float, np.integer,
                                                                np.floating)) or not target > 0:

@@ -55,7 +55,11 @@ def test_runs_until_the_target_number_of_autocorrelation_times(table):
     assert kept >= 5 * conv["tau_max"]
     assert conv["nsteps"] >= 1000 and (conv["nsteps"] - 1000) % 250 == 0
     assert res.meta["nsteps"] is None and res.meta["target_tau"] == 5
-    assert len(res.samples) == 12 * kept
+    # thinned by a fifth of tau_max by default; tau of gamma_150 reported in steps
+    thin = conv["thin"]
+    assert thin == max(1, int(conv["tau_max"] // 5))
+    assert len(res.samples) == 12 * len(range(conv["burn"], conv["nsteps"], thin))
+    assert conv["tau_gamma_150"] > thin
     # every sample inside the prior box
     lo, hi = res.meta["priors"]["log10_M200"]
     m = np.asarray(res.samples["log10_M200"])
