@@ -18,7 +18,8 @@ Writes to ``--out-dir``:
 
 Run:  python examples/local_group_dwarfs.py [--model default] [--out-dir local_group] [--seed 1]
 (the network takes well under a second per galaxy once the model is loaded, the Jeans fits of
-the default mixture prior a few minutes each on one core; ``--nsteps 1000`` gives a quick look).
+the default mixture prior, run until converged, about two minutes each on two cores;
+``--nsteps 1000`` gives a quick, unconverged look).
 """
 
 import argparse
