@@ -16,7 +16,7 @@ uniform prior, log of the concentration; `_priors`), with the log Jacobian added
 so that no move runs into the edge of the prior box. The default moves are differential
 evolution (80% ``DEMove``, 20% ``DESnookerMove``): on a Gaussian in 9 dimensions their
 autocorrelation time is ~30 steps against ~95 for the stretch move, and on the curved
-mass-anisotropy degeneracies of a Jeans posterior 100-200 steps (acceptance 0.07-0.15).
+mass-anisotropy degeneracies of a Jeans posterior 80-300 steps (acceptance 0.06-0.15).
 The chains are returned in the physical parameters, with the log posterior of those.
 """
 
@@ -41,7 +41,7 @@ MAX_STEPS = 30000
 #: With ``nsteps=None`` and ``thin=None`` the kept steps are thinned by tau_max / AUTO_THIN.
 AUTO_THIN = 5
 #: Mean acceptance fraction below which a warning is emitted (differential-evolution moves
-#: typically accept 0.07-0.15 of their proposals on a Jeans posterior).
+#: typically accept 0.06-0.15 of their proposals on a Jeans posterior).
 LOW_ACCEPTANCE = 0.03
 #: Default number of autocorrelation times the kept steps must span.
 TARGET_TAU = 50

@@ -207,7 +207,7 @@ def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwa
     ``target_tau`` integrated autocorrelation times (a fixed ``nsteps`` too short, or
     ``max_steps`` reached). ``result.convergence_table()`` lists tau, acceptance, chain length
     and wall time per family; progress bars (``progress``) are labelled with the family.
-    Differential-evolution moves typically accept 7-15% of their proposals on a Jeans
+    Differential-evolution moves typically accept 6-15% of their proposals on a Jeans
     posterior: what tells convergence is the number of autocorrelation times.
 
     Examples
