@@ -256,10 +256,11 @@ class RotationCurveFit:
         ax.errorbar(r, t["v_obs"].value, t["v_err"].value, fmt="o", ms=3, color=color,
                     label="observed", zorder=3)
         ax.plot(r, t["v_model"].value, color=color, lw=2, label="total")
-        ax.plot(r, t["v_halo"].value, "--", label=f"halo ({self._meta['halo']})")
-        for name, label in (("v_disk", "disc"), ("v_bul", "bulge"), ("v_gas", "gas")):
+        ax.plot(r, t["v_halo"].value, "--", color="C0", label=f"halo ({self._meta['halo']})")
+        for name, label, c in (("v_disk", "disc", "C1"), ("v_bul", "bulge", "C4"),
+                               ("v_gas", "gas", "C2")):
             if name in t.colnames:
-                ax.plot(r, t[name].value, ":", label=label)
+                ax.plot(r, t[name].value, ":", color=c, label=label)
         ax.set_xlabel("$R$ [kpc]")
         ax.set_ylabel("$v_\\mathrm{c}$ [km/s]")
         ax.legend(fontsize="small")
