@@ -3,13 +3,13 @@
 Usage::
 
     python benchmarks/bench_sparc.py [--max-quality 2] [--limit N] [--galaxies A B ...]
-                                     [--jobs 1] [--nsteps 5000] [--no-write]
+                                     [--jobs 1] [--nsteps 6000] [--no-write]
                                      [--report-only]
 
 Every SPARC galaxy with quality flag ``Q <= --max-quality`` (163 for Q <= 2) is fitted with
 `dmprofile.classical.fit_rotation_curve` (NFW halo, ``priors="paper"``: flat V200, C200, Y*,
-Gaussian distance and inclination; seed = 0; the default chain of 32 walkers x 5000 steps,
-1500 discarded). The table of V200, C200, Y_disk, Y_bul, D and i (median and 16/84th
+Gaussian distance and inclination; seed = 0; the default chain of 32 walkers x 6000 steps,
+1800 discarded). The table of V200, C200, Y_disk, Y_bul, D and i (median and 16/84th
 percentiles), reduced chi^2, autocorrelation time and wall time per galaxy goes to
 ``docs/_static/sparc_nfw_fits.ecsv``; a summary, the table and a gallery of decompositions
 (``docs/_static/sparc_gallery.png``) to the ``bench_sparc`` section of ``docs/benchmarks.md``
@@ -177,7 +177,7 @@ def main(argv=None):
     parser.add_argument("--limit", type=int, default=None, help="first N galaxies only")
     parser.add_argument("--galaxies", nargs="*", default=None)
     parser.add_argument("--jobs", type=int, default=1)
-    parser.add_argument("--nsteps", type=int, default=5000)
+    parser.add_argument("--nsteps", type=int, default=6000)
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--report-only", action="store_true",
                         help="rewrite the docs section from the saved table (refits only the "

@@ -303,7 +303,7 @@ def _check_settings(halo, priors, nwalkers, nsteps, burn, thin, ndim_min=2):
 
 def fit_rotation_curve(curve, *, halo="nfw", priors="paper", seed=None, distance=None,
                        distance_err=None, inclination=None, inclination_err=None,
-                       bounds=None, H0=DEFAULT_H0, nwalkers=32, nsteps=5000, burn=1500,
+                       bounds=None, H0=DEFAULT_H0, nwalkers=32, nsteps=6000, burn=1800,
                        thin=10, progress=False):
     r"""Fit a dark halo, mass-to-light ratios, distance and inclination to a rotation curve.
 
