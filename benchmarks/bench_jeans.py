@@ -308,7 +308,8 @@ def _report(args, desc, mocks, evals, labels):
     ]
     methods = []
     if "jeans" in evals:
-        where = ("one process" if args.jobs <= 1 else
+        where = ("one fit at a time, its halo families in parallel processes"
+                 if args.jobs <= 1 else
                  f"one process per fit, {args.jobs} fits at a time on separate cores")
         methods.append(f"Jeans: `jeans_analysis` with {_describe_jeans(args)}, {where}, "
                        "seed = row index.")
