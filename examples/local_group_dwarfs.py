@@ -18,7 +18,7 @@ Writes to ``--out-dir``:
 
 Run:  python examples/local_group_dwarfs.py [--model default] [--out-dir local_group] [--seed 1]
 (the network takes well under a second per galaxy once the model is loaded, the Jeans fits of
-the default mixture prior, run until converged, about two minutes each on two cores;
+the default mixture prior, run until converged, about a minute each on two free cores;
 ``--nsteps 1000`` gives a quick, unconverged look).
 """
 
