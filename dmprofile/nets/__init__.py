@@ -9,6 +9,11 @@ Training is written once (`Trainer`, `TrainingConfig`, `fit`: galaxy split, chec
 exact resume, early stopping, learning-rate schedule, model card); what a network learns is a small
 `Task` object, of which `SlopeTask` is the first.
 
+The mass-profile networks of the disc galaxies (de los Rios et al. 2023) are the second:
+`build_mass_cnn` (networks A, B, C and ResNet50), the losses (``"mse"`` and `gaussian_nll`),
+`MassProfileTask`, `train_mass`, `BootstrapEnsemble` and the SmoothGrad maps (`smoothgrad`,
+`plot_saliency`).
+
 Importing this subpackage is light: Keras and TensorFlow are imported only when a function that
 needs them is called (``pip install "dmprofile[nets]"``).
 """
@@ -18,7 +23,11 @@ import importlib
 __all__ = ["build_mdcnn", "mixture_nll", "MCDropout", "MixtureHead", "SelectChannel",
            "train_slope", "split_by_galaxy", "augment_images", "evaluate_slope", "load_model",
            "SlopeModel", "MixturePasses", "Trainer", "TrainingConfig", "fit", "Task", "SlopeTask",
-           "load_model_files", "ModelFiles", "get_model"]
+           "load_model_files", "ModelFiles", "get_model",
+           "build_mass_cnn", "build_cnn_a", "build_cnn_b", "build_cnn_c", "build_resnet50",
+           "gaussian_nll", "MassProfileTask", "augment_mass_images", "image_summaries",
+           "train_mass", "MassModel", "load_mass_model", "BootstrapEnsemble", "bootstrap_rows",
+           "ensemble_quantiles", "smoothgrad", "plot_saliency"]
 
 _LOCATIONS = {
     "build_mdcnn": "_architectures",
@@ -41,6 +50,23 @@ _LOCATIONS = {
     "load_model_files": "_io",
     "ModelFiles": "_io",
     "get_model": "_io",
+    "build_mass_cnn": "_mass_architectures",
+    "build_cnn_a": "_mass_architectures",
+    "build_cnn_b": "_mass_architectures",
+    "build_cnn_c": "_mass_architectures",
+    "build_resnet50": "_mass_architectures",
+    "gaussian_nll": "_mass_losses",
+    "MassProfileTask": "_mass_task",
+    "augment_mass_images": "_mass_task",
+    "image_summaries": "_mass_task",
+    "train_mass": "_mass_training",
+    "MassModel": "_mass_model",
+    "load_mass_model": "_mass_model",
+    "BootstrapEnsemble": "_mass_ensemble",
+    "bootstrap_rows": "_mass_ensemble",
+    "ensemble_quantiles": "_mass_ensemble",
+    "smoothgrad": "_mass_saliency",
+    "plot_saliency": "_mass_saliency",
 }
 
 

@@ -110,6 +110,36 @@ class Task:
         """
         raise NotImplementedError(f"{type(self).__name__} must define build_model(...)")
 
+    def train_rows(self, rows, galaxy_ids):  # noqa: ARG002 - hook for subclasses
+        """Return the rows trained on in every epoch (default: the training rows of the split).
+
+        A task may resample them, e.g. a bootstrap member draws the training galaxies with
+        replacement (rows may then repeat); the split itself is unchanged.
+
+        Parameters
+        ----------
+        rows : ndarray of int
+            The training rows of the split.
+        galaxy_ids : ndarray of int
+            Galaxy id of every row of the suite.
+
+        Returns
+        -------
+        ndarray of int
+            The rows of the training epochs.
+        """
+        return rows
+
+    def custom_objects(self):
+        """Return the custom Keras objects needed to load a checkpoint of the task (default: none).
+
+        Returns
+        -------
+        dict
+            Name -> class or function, passed to ``keras.saving.load_model``.
+        """
+        return {}
+
     def config_fields(self):
         """Return the task settings a resumed run must share with the checkpoint (JSON-able)."""
         return {}

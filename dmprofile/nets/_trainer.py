@@ -61,6 +61,9 @@ class TrainingConfig:
         Jupyter, so that logs stay small).
     name : str, optional
         Model name recorded in the card (default: the task's name).
+    split_seed : int, optional
+        Seed of the galaxy split when it must differ from ``seed`` (the members of a
+        bootstrap ensemble share one split but not their weights); default: ``seed``.
 
     Examples
     --------
@@ -84,6 +87,7 @@ class TrainingConfig:
     resume: bool = True
     progress: bool = True
     name: str | None = None
+    split_seed: int | None = None
 
     def __post_init__(self):
         seed = self.seed
@@ -96,6 +100,8 @@ class TrainingConfig:
                           ("progress", bool)):
             object.__setattr__(self, key, kind(getattr(self, key)))
         object.__setattr__(self, "seed", int(seed))
+        if self.split_seed is not None:
+            object.__setattr__(self, "split_seed", int(self.split_seed))
         self._validate()
 
     def _validate(self):
@@ -117,7 +123,15 @@ class TrainingConfig:
         keys = ("seed", "batch_size", "learning_rate", "patience", "lr_patience", "lr_factor",
                 "min_learning_rate", "augment", "val_fraction", "test_fraction")
         values = asdict(self)
-        return {key: values[key] for key in keys}
+        fields = {key: values[key] for key in keys}
+        if self.split_seed is not None:  # absent otherwise: older checkpoints stay resumable
+            fields["split_seed"] = self.split_seed
+        return fields
+
+    @property
+    def galaxy_split_seed(self):
+        """The seed of the galaxy split: ``split_seed``, or ``seed`` if it is None."""
+        return self.seed if self.split_seed is None else self.split_seed
 
 
 @dataclass
@@ -221,8 +235,11 @@ class Trainer:
         cfg = self.config
         galaxy_ids = np.asarray(truth["galaxy_id"], dtype=np.int64)
         split = split_by_galaxy(galaxy_ids, val_fraction=cfg.val_fraction,
-                                test_fraction=cfg.test_fraction, seed=cfg.seed)
+                                test_fraction=cfg.test_fraction, seed=cfg.galaxy_split_seed)
         rows = split_rows(galaxy_ids, split)
+        train_rows = getattr(self.task, "train_rows", None)
+        if train_rows is not None:  # e.g. a bootstrap resample of the training galaxies
+            rows["train"] = np.asarray(train_rows(rows["train"], galaxy_ids), dtype=np.int64)
         arch = self.task.architecture(inputs, targets[rows["train"]])
         run = {**cfg.run_fields(), "architecture": _modeldir.jsonable(arch),
                **self.task.config_fields(),
@@ -272,7 +289,9 @@ class Trainer:
 
         from . import _layers, _losses  # noqa: F401 - register the custom objects
 
-        model = keras.saving.load_model(ckpt_dir / state["checkpoint"], compile=True)
+        custom = getattr(self.task, "custom_objects", dict)()
+        model = keras.saving.load_model(ckpt_dir / state["checkpoint"], compile=True,
+                                        custom_objects=custom or None)
         model.optimizer.learning_rate.assign(state.get("learning_rate",
                                                        self.config.learning_rate))
         self._say(f"resuming from epoch {state['epoch']} ({ckpt_dir / state['checkpoint']})")
@@ -365,7 +384,7 @@ class Trainer:
         for source, target in zip(model.variables, final.variables, strict=True):
             target.assign(source)
         _modeldir.save_keras(final, out_dir / MODEL_FILE)
-        split_doc = split_document(data.split, seed=self.config.seed,
+        split_doc = split_document(data.split, seed=self.config.galaxy_split_seed,
                                    suite_checksum=data.run["suite_checksum"])
         atomic_write_text(out_dir / SPLIT_FILE, json.dumps(split_doc))
         card = self._card(final, state, data, out_dir, suite_name)
@@ -376,7 +395,7 @@ class Trainer:
 
     def _card(self, final, state, data, out_dir, suite_name):
         manifest = dict(getattr(data.suite, "manifest", None) or {})
-        run, task = data.run, self.task
+        run, task, cfg = data.run, self.task, self.config
         return {
             "format": task.card_format, "format_version": task.card_version,
             "name": self.config.name or task.name, "created": _modeldir.created_now(),
@@ -391,7 +410,8 @@ class Trainer:
                 checksum=run["suite_checksum"], suite_name=suite_name,
                 n_rows=len(data.suite.truth),
                 n_galaxies=sum(len(v) for v in data.split.values()), manifest=manifest),
-            "split": _modeldir.split_card(split=data.split, rows=data.rows, config=run,
+            "split": _modeldir.split_card(split=data.split, rows=data.rows,
+                                          config={**run, "seed": cfg.galaxy_split_seed},
                                           split_file=SPLIT_FILE),
             "training": self._training_card(state),
             "metrics": {},

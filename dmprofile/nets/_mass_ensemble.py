@@ -1,0 +1,459 @@
+"""Bootstrap ensembles of mass-profile networks (de los Rios et al. 2023, Sect. 5.3).
+
+Each of the K members is a `~dmprofile.nets.MassProfileTask` network trained by the generic
+`~dmprofile.nets.Trainer` on a bootstrap resample of the training *galaxies*: the galaxies of
+the training split are drawn with replacement and every realisation of a drawn galaxy enters
+as many times as the galaxy was drawn. All members share one galaxy split (validation and test
+galaxies are never trained on by any member) and differ in their resample, initial weights,
+shuffling and augmentations. The members are trained one after another (each in its own
+sub-directory; finished members are skipped and an interrupted one resumes) or one per
+``dask.distributed`` worker.
+
+The prediction at each radius combines the members: for networks trained with the mean
+squared error, the percentiles of the K member predictions (the spread of the regression, as
+in the paper); for the Gaussian NLL, the percentiles of the equal-weight mixture of the K
+predicted Gaussians, which adds the scatter of the mass at fixed observables that each network
+predicts.
+"""
+
+import hashlib
+import json
+from pathlib import Path
+
+import numpy as np
+from astropy import units as u
+
+from .._utils import atomic_write_text
+
+__all__ = ["BootstrapEnsemble", "bootstrap_rows", "ensemble_quantiles", "ENSEMBLE_FILE",
+           "ENSEMBLE_FORMAT", "ENSEMBLE_VERSION", "PERCENTILES"]
+
+ENSEMBLE_FILE = "ensemble.json"
+ENSEMBLE_FORMAT = "dmprofile-mass-ensemble"
+ENSEMBLE_VERSION = 1
+#: Percentiles of a prediction: 2.5, 16, 50, 84 and 97.5.
+PERCENTILES = (2.5, 16.0, 50.0, 84.0, 97.5)
+_KEYS = ("lower_95", "lower_68", "median", "upper_68", "upper_95")
+
+
+def bootstrap_rows(rows, galaxy_ids, *, seed, member):
+    """Resample training rows by galaxy: draw the galaxies with replacement, keep their rows.
+
+    Parameters
+    ----------
+    rows : array of int
+        The training rows.
+    galaxy_ids : array of int
+        Galaxy id of every row of the suite.
+    seed : int
+        Seed of the ensemble.
+    member : int
+        Index of the member (each gets its own draw).
+
+    Returns
+    -------
+    ndarray of int
+        Sorted rows; the realisations of a galaxy drawn m times appear m times.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gids = np.repeat([10, 11, 12], 2)
+    >>> rows = bootstrap_rows(np.arange(6), gids, seed=0, member=0)
+    >>> len(rows), all(np.bincount(gids[rows])[gids[rows]] % 2 == 0)
+    (6, True)
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    ids = np.asarray(galaxy_ids, dtype=np.int64)[rows]
+    unique = np.unique(ids)
+    rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(6, int(member))))
+    counts = np.bincount(rng.integers(0, unique.size, unique.size), minlength=unique.size)
+    per_row = counts[np.searchsorted(unique, ids)]
+    return np.sort(np.repeat(rows, per_row))
+
+
+def _mixture_quantiles(means, sigmas, probs, *, iterations=60):
+    """Quantiles of equal-weight Gaussian mixtures, member axis first, by bisection."""
+    from scipy.special import ndtr
+
+    lo = np.min(means - 10 * sigmas, axis=0)[..., None] + 0 * probs
+    hi = np.max(means + 10 * sigmas, axis=0)[..., None] + 0 * probs
+    for _ in range(iterations):
+        mid = 0.5 * (lo + hi)
+        cdf = np.mean(ndtr((mid[None] - means[..., None]) / sigmas[..., None]), axis=0)
+        below = cdf < probs
+        lo = np.where(below, mid, lo)
+        hi = np.where(below, hi, mid)
+    return 0.5 * (lo + hi)
+
+
+def ensemble_quantiles(means, sigmas=None, percentiles=PERCENTILES):
+    """Percentiles of an ensemble prediction at every radius.
+
+    Parameters
+    ----------
+    means : array, shape (K, n, n_radii)
+        Member predictions of log10 M.
+    sigmas : array, shape (K, n, n_radii), optional
+        Member widths (dex) of Gaussian-NLL networks; None for MSE networks, whose percentiles
+        are those of the K means (linear interpolation, `numpy.percentile`).
+    percentiles : sequence of float
+        The percentiles, increasing.
+
+    Returns
+    -------
+    ndarray, shape (len(percentiles), n, n_radii)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> means = np.arange(5.0).reshape(5, 1, 1)
+    >>> ensemble_quantiles(means)[:, 0, 0]
+    array([0.1, 0.64, 2.  , 3.36, 3.9 ])
+    """
+    means = np.asarray(means, dtype=float)
+    q = np.asarray(percentiles, dtype=float)
+    if means.ndim != 3 or means.shape[0] < 1:
+        msg = f"argument 'means' must have shape (K, n, n_radii), got {means.shape}"
+        raise ValueError(msg)
+    if sigmas is None:
+        out = np.percentile(means, q, axis=0)
+    else:
+        sigmas = np.broadcast_to(np.asarray(sigmas, dtype=float), means.shape)
+        if np.any(sigmas <= 0):
+            msg = "argument 'sigmas' must be > 0"
+            raise ValueError(msg)
+        out = np.moveaxis(_mixture_quantiles(means, sigmas, q / 100.0), -1, 0)
+    return np.maximum.accumulate(out, axis=0)  # exactly ordered despite round-off
+
+
+def _card_sha(path):
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def _train_member(suite, member_dir, task_kwargs, config_kwargs, suite_name):
+    """Train one member (a function of plain arguments, so that dask can ship it)."""
+    from ._mass_task import MassProfileTask
+    from ._mass_training import open_disc_suite
+    from ._trainer import Trainer, TrainingConfig
+
+    data, path = open_disc_suite(suite)
+    Trainer(MassProfileTask(**task_kwargs), TrainingConfig(**config_kwargs)).fit(
+        data, member_dir, suite_name=suite_name or path)
+    return str(member_dir)
+
+
+class BootstrapEnsemble:
+    """K mass-profile networks trained on bootstrap resamples of the training galaxies.
+
+    Build one with `train` or `load`; `predict` returns one `~dmprofile.results.MassProfile`
+    per galaxy.
+
+    Parameters
+    ----------
+    members : list of `~dmprofile.nets.MassModel`
+        The members (same channels, radii, image size and loss).
+    card : dict
+        The ensemble card (``ensemble.json``).
+    path : `~pathlib.Path`, optional
+        The ensemble directory.
+    """
+
+    def __init__(self, members, card, *, path=None):
+        if not members:
+            msg = "an ensemble needs at least one member"
+            raise ValueError(msg)
+        self.members = list(members)
+        self.card = card
+        self.path = None if path is None else Path(path)
+
+    # ----------------------------------------------------------------------- properties
+    @property
+    def channels(self):
+        """The input channels, in order (tuple of str)."""
+        return self.members[0].channels
+
+    @property
+    def radii(self):
+        """The radii of the profile (`~astropy.units.Quantity`)."""
+        return self.members[0].radii
+
+    @property
+    def loss(self):
+        """The loss of the members, ``"mse"`` or ``"gaussian_nll"``."""
+        return self.members[0].loss
+
+    @property
+    def npix(self):
+        """The image size in pixels."""
+        return self.members[0].npix
+
+    def __len__(self):
+        return len(self.members)
+
+    def __repr__(self):
+        return (f"<BootstrapEnsemble {len(self)} members, channels {','.join(self.channels)}, "
+                f"loss {self.loss!r}, path='{self.path}'>")
+
+    # ----------------------------------------------------------------------- training
+    @classmethod
+    def train(cls, suite, out_dir, *, n_members=10, channels=None, architecture="B", loss="mse",
+              reverse_velocity=False, config=None, client=None, name="mass"):
+        """Train (or finish training) an ensemble and write its directory.
+
+        Member ``k`` is trained in ``out_dir/member_<k>`` with the seed drawn from
+        ``SeedSequence(config.seed, spawn_key=(5, k))`` and the bootstrap draw
+        ``(config.seed, k)``; the galaxy split is that of ``config.seed`` for every member.
+        Members whose directory is complete are skipped, an interrupted one resumes.
+
+        Parameters
+        ----------
+        suite : str, `~pathlib.Path` or `~dmprofile.suites.DiscSuite`
+            The training suite (a directory when ``client`` is given).
+        out_dir : str or `~pathlib.Path`
+            The ensemble directory.
+        n_members : int
+            Number of members K.
+        channels : sequence of str, optional
+            Input channels (default: all channels of the suite).
+        architecture : str or dict
+            Network of every member (see `~dmprofile.nets.build_mass_cnn`).
+        loss : {"mse", "gaussian_nll"}
+            Loss of every member.
+        reverse_velocity : bool
+            Time-reversal augmentation (see `~dmprofile.nets.augment_mass_images`).
+        config : `~dmprofile.nets.TrainingConfig`, optional
+            Shared settings (default: ``TrainingConfig(learning_rate=1e-4, val_fraction=0.2,
+            test_fraction=0.2)``, the paper's Adam rate and the 60/20/20 split of a disc suite).
+        client : ``dask.distributed.Client``, optional
+            Train one member per task on this cluster instead of one after another.
+        name : str
+            Name of the ensemble (and of its members' cards).
+
+        Returns
+        -------
+        `BootstrapEnsemble`
+            The ensemble, loaded back from ``out_dir``.
+        """
+        from dataclasses import asdict
+
+        from ._trainer import TrainingConfig
+
+        n_members = int(n_members)
+        if n_members < 1:
+            msg = f"argument 'n_members' must be >= 1, got {n_members}"
+            raise ValueError(msg)
+        if config is None:
+            config = TrainingConfig(learning_rate=1e-4, val_fraction=0.2, test_fraction=0.2)
+        out_dir = Path(out_dir)
+        out_dir.mkdir(parents=True, exist_ok=True)
+        suite_name = str(suite) if isinstance(suite, (str, Path)) else None
+        jobs = []
+        for k in range(n_members):
+            member_dir = out_dir / f"member_{k:02d}"
+            if (member_dir / "model_card.json").is_file():
+                continue
+            seed = int(np.random.SeedSequence(config.seed, spawn_key=(5, k)).generate_state(1)[0])
+            config_kwargs = {**asdict(config), "seed": seed, "split_seed": config.seed,
+                             "name": f"{name}_member_{k:02d}"}
+            task_kwargs = {"channels": channels, "architecture": architecture, "loss": loss,
+                           "reverse_velocity": reverse_velocity, "bootstrap": (config.seed, k)}
+            jobs.append((member_dir, task_kwargs, config_kwargs))
+        if client is None:
+            for member_dir, task_kwargs, config_kwargs in jobs:
+                _train_member(suite, member_dir, task_kwargs, config_kwargs, suite_name)
+        elif jobs:
+            futures = [client.submit(_train_member, suite, str(d), t, c, suite_name, pure=False)
+                       for d, t, c in jobs]
+            client.gather(futures)
+        cls._write_card(out_dir, n_members, name)
+        return cls.load(out_dir)
+
+    @staticmethod
+    def _write_card(out_dir, n_members, name):
+        """Write ``ensemble.json``: the members with the checksums of their files."""
+        from ._mass_model import load_mass_model
+        from ._modeldir import created_now, jsonable, library_versions
+
+        members, entries = [], []
+        for k in range(n_members):
+            directory = out_dir / f"member_{k:02d}"
+            model = load_mass_model(directory)
+            members.append(model)
+            entries.append({"directory": directory.name, "card_sha256": model.card_hash,
+                            "model_sha256": model.card["model_sha256"],
+                            "seed": model.card["training"]["seed"],
+                            "best_epoch": model.card["training"]["best_epoch"]})
+        first = members[0].card
+        ranges = _union_ranges([m.card.get("training_ranges", {}) for m in members])
+        card = {"format": ENSEMBLE_FORMAT, "format_version": ENSEMBLE_VERSION, "name": name,
+                "created": created_now(), "n_members": n_members, "members": entries,
+                "input": first["input"], "output": first["output"],
+                "architecture": first["architecture"], "suite": first["suite"],
+                "split": {k: first["split"][k] for k in ("file", "seed", "sha256", "fractions",
+                                                        "n_galaxies")},
+                "training_ranges": ranges,
+                "metrics": {"members_validation": [m.card["metrics"].get("validation", {})
+                                                   for m in members]},
+                "versions": library_versions()}
+        atomic_write_text(out_dir / ENSEMBLE_FILE, json.dumps(jsonable(card), indent=1))
+
+    # ----------------------------------------------------------------------- loading
+    @classmethod
+    def load(cls, directory):
+        """Load an ensemble directory and check it against its card.
+
+        Parameters
+        ----------
+        directory : str or `~pathlib.Path`
+            A directory written by `train`.
+
+        Returns
+        -------
+        `BootstrapEnsemble`
+
+        Raises
+        ------
+        FileNotFoundError
+            If the directory, its card or a member is missing.
+        ValueError
+            If the card is corrupt or of another format or version, a member's files changed
+            since the card was written, or the members disagree (channels, radii, loss,
+            image size, suite or split).
+        """
+        from ._mass_model import load_mass_model
+
+        directory = Path(directory).expanduser()
+        card = _read_ensemble_card(directory)
+        members = []
+        for entry in card["members"]:
+            member_dir = directory / entry["directory"]
+            if not member_dir.is_dir():
+                msg = f"ensemble {directory}: member {entry['directory']} is missing"
+                raise FileNotFoundError(msg)
+            model = load_mass_model(member_dir)
+            if model.card_hash != entry["card_sha256"]:
+                msg = (f"ensemble {directory}: the card of member {entry['directory']} changed "
+                       f"since {ENSEMBLE_FILE} was written (SHA-256 mismatch)")
+                raise ValueError(msg)
+            members.append(model)
+        _check_consistent(directory, card, members)
+        return cls(members, card, path=directory)
+
+    # ----------------------------------------------------------------------- prediction
+    def predict_log10(self, images, *, batch_size=64):
+        """Return the percentiles of log10 M_DM(<R) and the member predictions.
+
+        Parameters
+        ----------
+        images : array-like or dict
+            Stacked, normalised channels ``(n, n_channels, npix, npix)`` (or one galaxy,
+            ``(n_channels, npix, npix)``) in the order of `channels`, or a mapping channel ->
+            image (see `~dmprofile.nets.MassModel.predict_log10`).
+        batch_size : int
+            Rows per network call.
+
+        Returns
+        -------
+        dict of str to ndarray
+            ``median``, ``lower_68``, ``upper_68``, ``lower_95``, ``upper_95`` (n, n_radii) in
+            log10 Msun; ``member_mean`` and ``member_sigma`` (K, n, n_radii; sigma None for
+            MSE members).
+        """
+        from ._mass_model import as_channel_array
+
+        x = as_channel_array(images, self.channels, self.npix)
+        outputs = [m.predict_log10(x, batch_size=batch_size) for m in self.members]
+        means = np.stack([mean for mean, _ in outputs])
+        sigmas = None if outputs[0][1] is None else np.stack([s for _, s in outputs])
+        q = ensemble_quantiles(means, sigmas)
+        return {**dict(zip(_KEYS, q, strict=True)), "member_mean": means, "member_sigma": sigmas}
+
+    def predict(self, images, *, batch_size=64, meta=None):
+        """Return the enclosed dark-matter mass profile of each galaxy.
+
+        Parameters
+        ----------
+        images : array-like or dict
+            As for `predict_log10`.
+        batch_size : int
+            Rows per network call.
+        meta : dict, optional
+            Extra provenance for the profiles' ``meta``.
+
+        Returns
+        -------
+        list of `~dmprofile.results.MassProfile`
+            One per galaxy: ``quantity="enclosed_mass"`` at `radii`, in Msun, with the median
+            and the 68 % and 95 % bands.
+        """
+        from ..results import MassProfile
+
+        pred = self.predict_log10(images, batch_size=batch_size)
+        base = {"method": "bootstrap ensemble of mass-profile CNNs",
+                "model": self.card.get("name"), "n_members": len(self),
+                "loss": self.loss, "channels": list(self.channels),
+                "ensemble_sha256": self.card.get("_sha256"), **(meta or {})}
+        return [MassProfile(self.radii, **{key: 10.0 ** pred[key][i] * u.Msun for key in _KEYS},
+                            quantity="enclosed_mass", meta={**base, "index": i})
+                for i in range(pred["median"].shape[0])]
+
+
+def _read_ensemble_card(directory):
+    path = directory / ENSEMBLE_FILE
+    if not directory.is_dir():
+        msg = f"ensemble directory {directory} not found"
+        raise FileNotFoundError(msg)
+    if not path.is_file():
+        msg = (f"ensemble directory {directory} has no {ENSEMBLE_FILE}; train one with "
+               "dmprofile.nets.BootstrapEnsemble.train (or train_mass(..., n_members=K))")
+        raise FileNotFoundError(msg)
+    raw = path.read_bytes()
+    try:
+        card = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        msg = f"ensemble card {path} is corrupt or truncated (invalid JSON: {exc})"
+        raise ValueError(msg) from None
+    if not isinstance(card, dict) or card.get("format") != ENSEMBLE_FORMAT:
+        msg = f"{path} is not a {ENSEMBLE_FORMAT!r} card"
+        raise ValueError(msg)
+    if card.get("format_version") != ENSEMBLE_VERSION:
+        msg = (f"ensemble card {path} has format version {card.get('format_version')!r}, but "
+               f"this dmprofile reads version {ENSEMBLE_VERSION}; retrain the ensemble")
+        raise ValueError(msg)
+    if not isinstance(card.get("members"), list) or not card["members"]:
+        msg = f"ensemble card {path} lists no members"
+        raise ValueError(msg)
+    card["_sha256"] = hashlib.sha256(raw).hexdigest()
+    return card
+
+
+def _check_consistent(directory, card, members):
+    def signature(m):
+        c = m.card
+        return (tuple(c["input"]["shape"]), tuple(c["input"]["channels"]),
+                tuple(c["output"]["radii_kpc"] or ()), c["output"]["loss"],
+                c["suite"]["checksum"], c["split"]["sha256"])
+
+    first = signature(members[0])
+    for entry, member in zip(card["members"], members, strict=True):
+        if signature(member) != first:
+            msg = (f"ensemble {directory}: member {entry['directory']} differs from the first "
+                   "(input shape, channels, radii, loss, suite or split)")
+            raise ValueError(msg)
+    if list(first[1]) != list(card["input"]["channels"]):
+        msg = f"ensemble {directory}: the members' channels differ from {ENSEMBLE_FILE}"
+        raise ValueError(msg)
+
+
+def _union_ranges(all_ranges):
+    """Return the union of the members' training ranges (min of minima, max of maxima)."""
+    out = {}
+    for ranges in all_ranges:
+        for key, entry in ranges.items():
+            if key not in out:
+                out[key] = dict(entry)
+                continue
+            for stat, pick in (("min", min), ("p01", min), ("max", max), ("p99", max)):
+                out[key][stat] = pick(out[key][stat], entry[stat])
+    return out
