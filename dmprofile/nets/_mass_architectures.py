@@ -124,7 +124,7 @@ def build_mass_cnn(architecture="B", *, n_channels=8, npix=128, n_radii=20, loss
     """
     import keras
 
-    from ._mass_layers import OutputScaling
+    from ._mass_layers import OutputScaling, ResumableDropout
 
     arch_name, spec = _spec(architecture)
     if loss not in LOSSES:
@@ -148,7 +148,7 @@ def build_mass_cnn(architecture="B", *, n_channels=8, npix=128, n_radii=20, loss
     for level, units in enumerate(spec["dense"]):
         x = keras.layers.Dense(int(units), activation="relu", name=f"dense{level}",
                                kernel_initializer=keras.initializers.GlorotUniform(next(seeds)))(x)
-        x = keras.layers.Dropout(spec["dropout_rate"], seed=next(seeds),
+        x = ResumableDropout(spec["dropout_rate"], seed=next(seeds),
                                  name=f"dense{level}_dropout")(x)
         x = keras.layers.BatchNormalization(name=f"dense{level}_bn")(x)
     n_out = LOSSES[loss] * int(n_radii)
@@ -164,6 +164,8 @@ def _conv_trunk(x, spec, seeds):
     """Build the convolutional part of A, B, C or a custom stack (the tables' layer order)."""
     import keras
 
+    from ._mass_layers import ResumableDropout
+
     conv_dropout = spec.get("conv_dropout") or [True] * len(spec["conv"])
     _check_sizes(int(x.shape[1]), spec)
     for level, (filters, kernel, stride, pool) in enumerate(spec["conv"]):
@@ -174,7 +176,7 @@ def _conv_trunk(x, spec, seeds):
         if pool:
             x = keras.layers.MaxPooling2D(2, name=f"conv{level}_pool")(x)
         if conv_dropout[level]:
-            x = keras.layers.Dropout(spec["dropout_rate"], seed=next(seeds),
+            x = ResumableDropout(spec["dropout_rate"], seed=next(seeds),
                                      name=f"conv{level}_dropout")(x)
         x = keras.layers.BatchNormalization(name=f"conv{level}_bn")(x)
     return keras.layers.Flatten(name="flatten")(x)

@@ -233,10 +233,11 @@ class MassProfileTask(Task):
         -------
         dict
         """
-        from ._mass_layers import OutputScaling
+        from ._mass_layers import OutputScaling, ResumableDropout
         from ._mass_losses import gaussian_nll
 
-        return {"OutputScaling": OutputScaling, "gaussian_nll": gaussian_nll}
+        return {"OutputScaling": OutputScaling, "ResumableDropout": ResumableDropout,
+                "gaussian_nll": gaussian_nll}
 
     def inputs(self, suite):
         """Return the selected channels of every row, as stored (float16 in a disc suite).
