@@ -63,7 +63,7 @@ _LOCATIONS = {
     "MassModel": "_mass_model",
     "load_mass_model": "_mass_model",
     "BootstrapEnsemble": "_mass_ensemble",
-    "bootstrap_rows": "_mass_ensemble",
+    "bootstrap_rows": "_mass_task",
     "ensemble_quantiles": "_mass_ensemble",
     "smoothgrad": "_mass_saliency",
     "plot_saliency": "_mass_saliency",

@@ -120,7 +120,7 @@ def build_mass_cnn(architecture="B", *, n_channels=8, npix=128, n_radii=20, loss
     >>> from dmprofile.nets import build_mass_cnn
     >>> model = build_mass_cnn("A", n_channels=6, seed=0)
     >>> model.input_shape, model.output_shape, model.count_params() // 1000
-    ((None, 6, 128, 128), (None, 20), 701)
+    ((None, 6, 128, 128), (None, 20), 702)
     """
     import keras
 

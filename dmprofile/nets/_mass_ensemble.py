@@ -25,7 +25,7 @@ from astropy import units as u
 
 from .._utils import atomic_write_text
 
-__all__ = ["BootstrapEnsemble", "bootstrap_rows", "ensemble_quantiles", "ENSEMBLE_FILE",
+__all__ = ["BootstrapEnsemble", "ensemble_quantiles", "ENSEMBLE_FILE",
            "ENSEMBLE_FORMAT", "ENSEMBLE_VERSION", "PERCENTILES"]
 
 ENSEMBLE_FILE = "ensemble.json"
@@ -34,42 +34,6 @@ ENSEMBLE_VERSION = 1
 #: Percentiles of a prediction: 2.5, 16, 50, 84 and 97.5.
 PERCENTILES = (2.5, 16.0, 50.0, 84.0, 97.5)
 _KEYS = ("lower_95", "lower_68", "median", "upper_68", "upper_95")
-
-
-def bootstrap_rows(rows, galaxy_ids, *, seed, member):
-    """Resample training rows by galaxy: draw the galaxies with replacement, keep their rows.
-
-    Parameters
-    ----------
-    rows : array of int
-        The training rows.
-    galaxy_ids : array of int
-        Galaxy id of every row of the suite.
-    seed : int
-        Seed of the ensemble.
-    member : int
-        Index of the member (each gets its own draw).
-
-    Returns
-    -------
-    ndarray of int
-        Sorted rows; the realisations of a galaxy drawn m times appear m times.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> gids = np.repeat([10, 11, 12], 2)
-    >>> rows = bootstrap_rows(np.arange(6), gids, seed=0, member=0)
-    >>> len(rows), all(np.bincount(gids[rows])[gids[rows]] % 2 == 0)
-    (6, True)
-    """
-    rows = np.asarray(rows, dtype=np.int64)
-    ids = np.asarray(galaxy_ids, dtype=np.int64)[rows]
-    unique = np.unique(ids)
-    rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(6, int(member))))
-    counts = np.bincount(rng.integers(0, unique.size, unique.size), minlength=unique.size)
-    per_row = counts[np.searchsorted(unique, ids)]
-    return np.sort(np.repeat(rows, per_row))
 
 
 def _mixture_quantiles(means, sigmas, probs, *, iterations=60):
@@ -88,7 +52,7 @@ def _mixture_quantiles(means, sigmas, probs, *, iterations=60):
 
 
 def ensemble_quantiles(means, sigmas=None, percentiles=PERCENTILES):
-    """Percentiles of an ensemble prediction at every radius.
+    """Return the percentiles of an ensemble prediction at every radius.
 
     Parameters
     ----------
@@ -109,7 +73,7 @@ def ensemble_quantiles(means, sigmas=None, percentiles=PERCENTILES):
     >>> import numpy as np
     >>> means = np.arange(5.0).reshape(5, 1, 1)
     >>> ensemble_quantiles(means)[:, 0, 0]
-    array([0.1, 0.64, 2.  , 3.36, 3.9 ])
+    array([0.1 , 0.64, 2.  , 3.36, 3.9 ])
     """
     means = np.asarray(means, dtype=float)
     q = np.asarray(percentiles, dtype=float)
@@ -133,8 +97,7 @@ def _card_sha(path):
 
 def _train_member(suite, member_dir, task_kwargs, config_kwargs, suite_name):
     """Train one member (a function of plain arguments, so that dask can ship it)."""
-    from ._mass_task import MassProfileTask
-    from ._mass_training import open_disc_suite
+    from ._mass_task import MassProfileTask, open_disc_suite
     from ._trainer import Trainer, TrainingConfig
 
     data, path = open_disc_suite(suite)

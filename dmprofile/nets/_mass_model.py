@@ -11,9 +11,18 @@ from pathlib import Path
 import numpy as np
 from astropy import units as u
 
-from ._mass_task import MASS_CARD_FORMAT, MASS_CARD_VERSION, predict_batches
+__all__ = ["MassModel", "load_mass_model", "as_channel_array", "predict_batches",
+           "MASS_CARD_FORMAT", "MASS_CARD_VERSION"]
 
-__all__ = ["MassModel", "load_mass_model", "as_channel_array"]
+MASS_CARD_FORMAT = "dmprofile-mass-model"
+MASS_CARD_VERSION = 1
+
+
+def predict_batches(model, x, batch_size):
+    """Return the network outputs for ``x`` (float64), ``batch_size`` rows per call."""
+    out = [np.asarray(model.predict_on_batch(np.asarray(x[i:i + batch_size], np.float32)),
+                      dtype=float) for i in range(0, len(x), batch_size)]
+    return np.concatenate(out) if out else np.empty((0, model.output_shape[-1]))
 
 
 def as_channel_array(images, channels, npix=None):

@@ -18,16 +18,17 @@ whose dust lanes mark the near side or whose spiral arms trail; it is off by def
 (``reverse_velocity=True`` adds it).
 """
 
+import os
+
 import numpy as np
 
+from ._mass_model import MASS_CARD_FORMAT, MASS_CARD_VERSION, predict_batches
 from ._modeldir import column_ranges
 from ._task import Task
 
-__all__ = ["MassProfileTask", "augment_mass_images", "image_summaries", "MASS_CARD_FORMAT",
-           "MASS_CARD_VERSION", "TARGET", "OBSERVATION_COLUMNS"]
+__all__ = ["MassProfileTask", "augment_mass_images", "image_summaries", "bootstrap_rows",
+           "open_disc_suite", "TARGET", "OBSERVATION_COLUMNS"]
 
-MASS_CARD_FORMAT = "dmprofile-mass-model"
-MASS_CARD_VERSION = 1
 #: Column of the suite truth table that the networks learn (log10 Msun at ``radii``).
 TARGET = "log_mdm"
 #: Truth columns whose training range the card records: card key -> (candidates, unit).
@@ -125,14 +126,14 @@ def image_summaries(images, channels):
     Examples
     --------
     >>> import numpy as np
-    >>> x = np.zeros((1, 2, 4, 4)); x[0, 1, 0, 0] = 2.0
-    >>> image_summaries(x, ("r", "mom1"))["velocity_scale"].round(1)
-    array([152.3])
+    >>> x = np.zeros((1, 2, 10, 10)); x[0, 1, :5] = -1.5
+    >>> image_summaries(x, ("r", "mom1"))["velocity_scale"]
+    array([150.])
     """
     images = np.asarray(images, dtype=np.float32)
     if images.ndim == 3:
         images = images[None]
-    flat = images.reshape(images.shape[0], images.shape[1], -1)
+    flat = images.reshape(images.shape[0], images.shape[1], -1).astype(np.float64)
     out = {}
     for k, name in enumerate(channels):
         if name in _BANDS:
@@ -150,6 +151,66 @@ def _summary_ranges(summaries):
                   "p01": float(np.percentile(v, 1)), "p99": float(np.percentile(v, 99)),
                   "unit": units.get(key, "")}
             for key, v in summaries.items() if v.size}
+
+
+def bootstrap_rows(rows, galaxy_ids, *, seed, member):
+    """Resample training rows by galaxy: draw the galaxies with replacement, keep their rows.
+
+    Parameters
+    ----------
+    rows : array of int
+        The training rows.
+    galaxy_ids : array of int
+        Galaxy id of every row of the suite.
+    seed : int
+        Seed of the ensemble.
+    member : int
+        Index of the member (each gets its own draw).
+
+    Returns
+    -------
+    ndarray of int
+        Sorted rows; the realisations of a galaxy drawn m times appear m times.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> gids = np.repeat([10, 11, 12], 2)
+    >>> rows = bootstrap_rows(np.arange(6), gids, seed=0, member=0)
+    >>> len(rows), all(np.bincount(gids[rows])[gids[rows]] % 2 == 0)
+    (6, True)
+    """
+    rows = np.asarray(rows, dtype=np.int64)
+    ids = np.asarray(galaxy_ids, dtype=np.int64)[rows]
+    unique = np.unique(ids)
+    rng = np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(6, int(member))))
+    counts = np.bincount(rng.integers(0, unique.size, unique.size), minlength=unique.size)
+    per_row = counts[np.searchsorted(unique, ids)]
+    return np.sort(np.repeat(rows, per_row))
+
+
+def open_disc_suite(suite):
+    """Accept a disc-suite directory or a suite object; return (suite, path or None).
+
+    Parameters
+    ----------
+    suite : str, `~pathlib.Path` or `~dmprofile.suites.DiscSuite`
+        The suite or its directory.
+
+    Returns
+    -------
+    tuple
+        The suite and its directory (None for an object).
+    """
+    if isinstance(suite, (str, os.PathLike)):
+        from ..suites import read_suite
+
+        return read_suite(suite), str(suite)
+    for attr in ("images", "truth", "channels"):
+        if not hasattr(suite, attr):
+            msg = f"suite must be a disc-suite directory or a DiscSuite, got {type(suite).__name__}"
+            raise TypeError(msg)
+    return suite, None
 
 
 def _channel_indices(suite_channels, channels):
@@ -301,8 +362,6 @@ class MassProfileTask(Task):
         """
         if self.bootstrap is None:
             return rows
-        from ._mass_ensemble import bootstrap_rows
-
         return bootstrap_rows(rows, galaxy_ids, seed=self.bootstrap[0], member=self.bootstrap[1])
 
     def architecture(self, inputs, train_targets):  # noqa: ARG002 - shape given at build
@@ -505,13 +564,6 @@ class MassProfileTask(Task):
     def __repr__(self):
         return (f"<MassProfileTask channels={self.channels!r} "
                 f"architecture={self.architecture_choice!r} loss={self.loss_name!r}>")
-
-
-def predict_batches(model, x, batch_size):
-    """Return the network outputs for ``x`` (float64), ``batch_size`` rows per call."""
-    out = [np.asarray(model.predict_on_batch(np.asarray(x[i:i + batch_size], np.float32)),
-                      dtype=float) for i in range(0, len(x), batch_size)]
-    return np.concatenate(out) if out else np.empty((0, model.output_shape[-1]))
 
 
 def regression_metrics(y, pred, *, gaussian=False):

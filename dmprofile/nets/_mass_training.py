@@ -6,33 +6,7 @@ when ``n_members`` is given. The defaults are the paper's: network B, the mean s
 of log10 M, Adam at 1e-4, and the 60/20/20 split by galaxy of a disc suite.
 """
 
-import os
-
-__all__ = ["train_mass", "open_disc_suite"]
-
-
-def open_disc_suite(suite):
-    """Accept a disc-suite directory or a suite object; return (suite, path or None).
-
-    Parameters
-    ----------
-    suite : str, `~pathlib.Path` or `~dmprofile.suites.DiscSuite`
-        The suite or its directory.
-
-    Returns
-    -------
-    tuple
-        The suite and its directory (None for an object).
-    """
-    if isinstance(suite, (str, os.PathLike)):
-        from ..suites import read_suite
-
-        return read_suite(suite), str(suite)
-    for attr in ("images", "truth", "channels"):
-        if not hasattr(suite, attr):
-            msg = f"suite must be a disc-suite directory or a DiscSuite, got {type(suite).__name__}"
-            raise TypeError(msg)
-    return suite, None
+__all__ = ["train_mass"]
 
 
 def train_mass(suite, out_dir, *, channels=None, architecture="B", loss="mse", n_members=None,
@@ -91,7 +65,7 @@ def train_mass(suite, out_dir, *, channels=None, architecture="B", loss="mse", n
         Loaded back from ``out_dir``.
     """
     from .._utils import require
-    from ._mass_task import MassProfileTask
+    from ._mass_task import MassProfileTask, open_disc_suite
     from ._trainer import Trainer, TrainingConfig
 
     require("keras", "nets")

@@ -14,7 +14,7 @@ RADII = np.geomspace(1.0, 100.0, 20)
 
 
 def make_mass_suite(n_galaxies=6, realisations=2, *, npix=16, seed=0):
-    """A DiscSuite look-alike: float16 images whose brightness follows the halo mass."""
+    """Return a DiscSuite look-alike: float16 images whose brightness follows the halo mass."""
     rng = np.random.default_rng(seed)
     rows, images = [], []
     yy, xx = np.mgrid[:npix, :npix] - (npix - 1) / 2
@@ -41,7 +41,7 @@ def make_mass_suite(n_galaxies=6, realisations=2, *, npix=16, seed=0):
 
 
 def thin_disc_field(npix, position_angle, *, inclination=60.0, v_flat=200.0, r_turn=3.0):
-    """Line-of-sight velocity of a thin disc in circular rotation (receding side at PA)."""
+    """Return the line-of-sight velocity of a thin rotating disc (receding side at PA)."""
     yy, xx = np.mgrid[:npix, :npix] - (npix - 1) / 2
     pa, inc = np.radians(position_angle), np.radians(inclination)
     x_major = xx * np.cos(pa) + yy * np.sin(pa)
@@ -52,7 +52,7 @@ def thin_disc_field(npix, position_angle, *, inclination=60.0, v_flat=200.0, r_t
 
 
 def clump_image(npix, position_angle, *, distance=4.0):
-    """A bright clump on the receding half of the major axis (an asymmetric light feature)."""
+    """Return a bright clump on the receding half of the major axis (asymmetric light)."""
     yy, xx = np.mgrid[:npix, :npix] - (npix - 1) / 2
     pa = np.radians(position_angle)
     cx, cy = distance * np.cos(pa), distance * np.sin(pa)

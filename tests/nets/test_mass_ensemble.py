@@ -4,10 +4,9 @@ import json
 
 import numpy as np
 import pytest
+from mass_toys import TINY, make_mass_suite
 from scipy.special import ndtr
 from scipy.stats import norm
-
-from mass_toys import TINY, make_mass_suite
 
 from dmprofile.nets import bootstrap_rows, ensemble_quantiles
 

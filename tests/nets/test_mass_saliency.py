@@ -11,7 +11,7 @@ from dmprofile.nets import build_mass_cnn, plot_saliency, smoothgrad  # noqa: E4
 
 
 def _one_channel_network():
-    """A network that reads only channel 0 of (2, 8, 8) images: y = w . x[0]."""
+    """Build a network that reads only channel 0 of (2, 8, 8) images: y = w . x[0]."""
     import keras
 
     from dmprofile.nets import SelectChannel

@@ -4,7 +4,6 @@ import json
 
 import numpy as np
 import pytest
-
 from mass_toys import TINY, clump_image, make_mass_suite, thin_disc_field
 
 from dmprofile.nets import MassProfileTask, augment_mass_images, image_summaries
@@ -106,7 +105,7 @@ def _weights(model):
 @pytest.mark.slow
 def test_train_resume_and_card(tmp_path):
     pytest.importorskip("keras")
-    from dmprofile.nets import TrainingConfig, Trainer, load_mass_model
+    from dmprofile.nets import Trainer, TrainingConfig, load_mass_model
 
     suite = make_mass_suite(n_galaxies=10)
     kwargs = {"batch_size": 4, "seed": 0, "val_fraction": 0.2, "test_fraction": 0.2,
