@@ -8,7 +8,7 @@ batches of 32 random 8x128x128 inputs, after two warm-up steps. Prints a table a
     nice -n 10 python benchmarks/bench_mass_nets.py [--steps 3] [--batch-size 32]
 
 With ``--device-label LABEL`` the section is labelled and written under another name (to add
-timings from a GPU machine beside the CPU ones).
+timings from a GPU machine beside the CPU ones; any Keras backend, e.g. ``KERAS_BACKEND=jax``).
 """
 
 import argparse
@@ -93,8 +93,9 @@ def main(argv=None):
              "|---|---|---|---|---|---|"]
     for arch, c6, c8, step in rows:
         epoch = step * (5400 // args.batch_size + 1)
+        epoch_text = f"{epoch:.0f} s" if epoch < 120 else f"{epoch / 60:.1f} min"
         lines.append(f"| {arch} | {c6[0]:,d} / {c6[1]:,d} | {c8[0]:,d} / {c8[1]:,d} | "
-                     f"{step:.3f} | {args.batch_size / step:.0f} | {epoch / 60:.1f} min |")
+                     f"{step:.3f} | {args.batch_size / step:.0f} | {epoch_text} |")
     lines += ["", "Command: `nice -n 10 python benchmarks/bench_mass_nets.py "
               + " ".join(argv if argv is not None else sys.argv[1:]) + "`"]
     name = "mass-nets" if args.device_label is None else f"mass-nets-{args.device_label}"
