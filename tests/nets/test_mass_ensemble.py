@@ -134,3 +134,24 @@ def test_ensemble_files_are_validated(ensemble_dir, tmp_path):
         ens.predict({"r": np.zeros((16, 16))})
     with pytest.raises(ValueError, match="channel.*mom1"):
         ens.predict(np.full((2, 16, 16), np.nan))
+
+
+@pytest.mark.slow
+def test_ensemble_one_member_per_dask_task(tmp_path):
+    pytest.importorskip("keras")
+    distributed = pytest.importorskip("dask.distributed")
+    from dmprofile.nets import BootstrapEnsemble, TrainingConfig
+
+    config = TrainingConfig(epochs=1, batch_size=4, seed=1, val_fraction=0.2,
+                            test_fraction=0.2, progress=False)
+    with distributed.Client(processes=False, n_workers=1, threads_per_worker=2,
+                            dashboard_address=None) as client:
+        ens = BootstrapEnsemble.train(make_mass_suite(n_galaxies=10), tmp_path / "e",
+                                      n_members=2, channels=("r",), architecture=TINY,
+                                      config=config, client=client)
+    seeds = [int(np.random.SeedSequence(1, spawn_key=(5, k)).generate_state(1)[0])
+             for k in range(2)]
+    assert [m.card["training"]["seed"] for m in ens.members] == seeds
+    assert ens.members[0].card["split"]["seed"] == ens.members[1].card["split"]["seed"] == 1
+    assert ens.loss == "mse" and ens.predict_log10(np.zeros((1, 1, 16, 16)))[
+        "member_sigma"] is None
