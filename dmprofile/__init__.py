@@ -10,14 +10,17 @@ import importlib
 from ._version import __version__
 from .exceptions import DMProfileWarning
 
-__all__ = ["__version__", "DMProfileWarning", "infer_slope", "compare", "profiles", "kinematics",
+__all__ = ["__version__", "DMProfileWarning", "infer_slope", "infer_mass_profile",
+           "infer_mass_profiles", "compare", "profiles", "kinematics",
            "observe", "simulate", "suites", "nets", "classical", "datasets"]
 
 _SUBPACKAGES = {"profiles", "kinematics", "observe", "simulate", "suites", "nets", "classical",
                 "datasets"}
 
 
-_FUNCTIONS = {"infer_slope": "dmprofile._infer", "compare": "dmprofile._compare"}
+_FUNCTIONS = {"infer_slope": "dmprofile._infer", "compare": "dmprofile._compare",
+              "infer_mass_profile": "dmprofile._infer_mass",
+              "infer_mass_profiles": "dmprofile._infer_mass"}
 
 
 def __getattr__(name):

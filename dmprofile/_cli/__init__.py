@@ -7,10 +7,12 @@ library at import time: the analysis is imported inside each command's handler, 
 - `pipeline`: ``simulate dwarfs`` (training suites, `dmprofile.suites`), ``train slope`` and
   ``evaluate slope`` (`dmprofile.nets`);
 - `classical`: ``jeans`` (`dmprofile.classical`);
-- `workflows`: ``infer-slope`` and ``compare``, which combine several subpackages.
+- `workflows`: ``infer-slope`` and ``compare``, which combine several subpackages;
+- `mass`: ``infer-mass`` (a workflow) and the ``train mass`` and ``evaluate mass`` subcommands
+  that `pipeline` adds from it.
 """
 
 #: The command modules, in the order of ``dmprofile --help``.
-COMMAND_MODULES = ("pipeline", "classical", "workflows")
+COMMAND_MODULES = ("pipeline", "classical", "workflows", "mass")
 
 __all__ = ["COMMAND_MODULES"]

@@ -1,10 +1,11 @@
-"""The training pipeline: ``simulate dwarfs|discs``, ``train slope`` and ``evaluate slope``.
+"""The training pipeline: ``simulate dwarfs|discs``, ``train slope|mass``, ``evaluate slope|mass``.
 
 ``simulate`` writes a training suite (`dmprofile.suites`), ``train`` fits a network on it and
 ``evaluate`` scores a trained network on a held-out suite (`dmprofile.nets`).
 """
 
 from .common import HelpFormatter, non_negative_int, positive_int
+from .mass import add_evaluate_mass, add_train_mass
 
 __all__ = ["register"]
 
@@ -154,7 +155,7 @@ def _discs(args):
 
 
 def _register_train_evaluate(subparsers):
-    """Add ``dmprofile train slope`` and ``dmprofile evaluate slope``."""
+    """Add ``dmprofile train slope|mass`` and ``dmprofile evaluate slope|mass``."""
     train = subparsers.add_parser("train", help="train a network on a simulated suite")
     train_sub = train.add_subparsers(dest="target", metavar="TARGET", required=True)
     p = train_sub.add_parser("slope", help="train the mixture-density CNN for gamma_150",
@@ -183,6 +184,7 @@ def _register_train_evaluate(subparsers):
     p.add_argument("--quiet", "--no-progress", dest="quiet", action="store_true",
                    help="no progress bar")
     p.set_defaults(func=_train_slope)
+    add_train_mass(train_sub)
 
     evaluate = subparsers.add_parser("evaluate", help="evaluate a trained network")
     eval_sub = evaluate.add_subparsers(dest="target", metavar="TARGET", required=True)
@@ -200,6 +202,7 @@ def _register_train_evaluate(subparsers):
     p.add_argument("--split", choices=("auto", "test", "all"), default="auto",
                    help="rows to use (auto: the test split of the training suite, else all)")
     p.set_defaults(func=_evaluate_slope)
+    add_evaluate_mass(eval_sub)
 
 
 def _train_slope(args):

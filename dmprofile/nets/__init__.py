@@ -11,8 +11,8 @@ exact resume, early stopping, learning-rate schedule, model card); what a networ
 
 The mass-profile networks of the disc galaxies (de los Rios et al. 2023) are the second:
 `build_mass_cnn` (networks A, B, C and ResNet50), the losses (``"mse"`` and `gaussian_nll`),
-`MassProfileTask`, `train_mass`, `BootstrapEnsemble` and the SmoothGrad maps (`smoothgrad`,
-`plot_saliency`).
+`MassProfileTask`, `train_mass`, `BootstrapEnsemble`, the SmoothGrad maps (`smoothgrad`,
+`plot_saliency`) and `evaluate_mass` (with the baseline `mstar_only_profile`).
 
 Importing this subpackage is light: Keras and TensorFlow are imported only when a function that
 needs them is called (``pip install "dmprofile[nets]"``).
@@ -27,7 +27,8 @@ __all__ = ["build_mdcnn", "mixture_nll", "MCDropout", "MixtureHead", "SelectChan
            "build_mass_cnn", "build_cnn_a", "build_cnn_b", "build_cnn_c", "build_resnet50",
            "gaussian_nll", "MassProfileTask", "augment_mass_images", "image_summaries",
            "train_mass", "MassModel", "load_mass_model", "BootstrapEnsemble", "bootstrap_rows",
-           "ensemble_quantiles", "smoothgrad", "plot_saliency"]
+           "ensemble_quantiles", "smoothgrad", "plot_saliency", "evaluate_mass",
+           "mstar_only_profile"]
 
 _LOCATIONS = {
     "build_mdcnn": "_architectures",
@@ -67,6 +68,8 @@ _LOCATIONS = {
     "ensemble_quantiles": "_mass_ensemble",
     "smoothgrad": "_mass_saliency",
     "plot_saliency": "_mass_saliency",
+    "evaluate_mass": "_mass_evaluation",
+    "mstar_only_profile": "_mass_evaluation",
 }
 
 
