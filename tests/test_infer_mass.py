@@ -125,6 +125,9 @@ def test_bad_input_names_the_channel(obs, ensemble):
          "channel 'mom1' must be in km / s"),
         (_with(obs, "r", (obs["R"].data * u.km, wcs)), u.UnitTypeError, "channel 'r'"),
         ({**_maps(obs), "cube": obs["CUBE"]}, ValueError, "both as a map and through"),
+        (_with(obs, "mom0", (obs["MOM0"].data * u.Jy / u.beam * u.km / u.s,
+                             WCS(obs["MOM0"].header).celestial)), ValueError,
+         "channel 'mom0' has no beam"),
         ([obs["R"]], TypeError, "mapping of channel name"),
     ]
     for images, error, match in cases:
