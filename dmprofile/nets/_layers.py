@@ -12,8 +12,45 @@ from keras import ops
 __all__ = ["MCDropout", "SelectChannel", "MixtureHead"]
 
 
+def assign_seed_state(generator, state):
+    """Set the state of a `keras.random.SeedGenerator` to ``state`` (two integers)."""
+    variable = generator.state
+    variable.assign(ops.convert_to_tensor(np.asarray(state).reshape(2), dtype=variable.dtype))
+
+
+class SeedStateMixin:
+    """Save a layer's `keras.random.SeedGenerator` state with its variables.
+
+    Keras does not save the state of a layer's seed generator, so a training checkpoint would
+    resume with other dropout masks than an uninterrupted run; layers with this mixin (first
+    among their bases) store it as ``seed_generator_state``.
+    """
+
+    def save_own_variables(self, store):
+        """Save the layer's variables and the state of its generator into ``store``.
+
+        Parameters
+        ----------
+        store : dict-like
+            Keras's variable store.
+        """
+        super().save_own_variables(store)
+        store["seed_generator_state"] = np.asarray(self.seed_generator.state.numpy())
+
+    def load_own_variables(self, store):
+        """Restore the state of the layer's generator from ``store``.
+
+        Parameters
+        ----------
+        store : dict-like
+            Keras's variable store.
+        """
+        if "seed_generator_state" in store:
+            assign_seed_state(self.seed_generator, store["seed_generator_state"])
+
+
 @keras.saving.register_keras_serializable(package="dmprofile")
-class MCDropout(keras.layers.Layer):
+class MCDropout(SeedStateMixin, keras.layers.Layer):
     """Dropout that stays active at inference (Monte-Carlo dropout, Gal & Ghahramani 2016).
 
     Unlike ``keras.layers.Dropout`` the mask is drawn whatever the ``training`` flag, so the
@@ -70,8 +107,7 @@ class MCDropout(keras.layers.Layer):
         state : array-like of two int
             The new state of the layer's `keras.random.SeedGenerator`.
         """
-        variable = self.seed_generator.state
-        variable.assign(ops.convert_to_tensor(np.asarray(state).reshape(2), dtype=variable.dtype))
+        assign_seed_state(self.seed_generator, state)
 
     def compute_output_shape(self, input_shape):
         """Return the output shape for an input of shape ``input_shape``.
@@ -87,30 +123,6 @@ class MCDropout(keras.layers.Layer):
             Shape of the output.
         """
         return input_shape
-
-    # Keras does not save the state of a layer's SeedGenerator: store it with the layer, so
-    # that a training checkpoint resumes with exactly the dropout masks it would have drawn.
-    def save_own_variables(self, store):
-        """Save the layer's variables and the state of its generator into ``store``.
-
-        Parameters
-        ----------
-        store : dict-like
-            Keras's variable store.
-        """
-        super().save_own_variables(store)
-        store["seed_generator_state"] = np.asarray(self.seed_generator.state.numpy())
-
-    def load_own_variables(self, store):
-        """Restore the state of the layer's generator from ``store``.
-
-        Parameters
-        ----------
-        store : dict-like
-            Keras's variable store.
-        """
-        if "seed_generator_state" in store:
-            self.reset_seed(np.asarray(store["seed_generator_state"]))
 
     def get_config(self):
         """Return the configuration that rebuilds the layer (for saving).

@@ -7,14 +7,15 @@ is registered as a Keras serializable under the ``dmprofile`` package.
 import math
 
 import keras
-import numpy as np
 from keras import ops
+
+from ._layers import SeedStateMixin
 
 __all__ = ["OutputScaling", "ResumableDropout"]
 
 
 @keras.saving.register_keras_serializable(package="dmprofile")
-class ResumableDropout(keras.layers.Dropout):
+class ResumableDropout(SeedStateMixin, keras.layers.Dropout):
     """`keras.layers.Dropout` whose random state is saved with the model.
 
     Keras does not save the state of a layer's seed generator, so a training resumed from a
@@ -30,30 +31,6 @@ class ResumableDropout(keras.layers.Dropout):
 
     def __init__(self, rate, **kwargs):
         super().__init__(rate, **kwargs)
-
-    def save_own_variables(self, store):
-        """Save the state of the layer's generator into ``store``.
-
-        Parameters
-        ----------
-        store : dict-like
-            Keras's variable store.
-        """
-        super().save_own_variables(store)
-        store["seed_generator_state"] = np.asarray(self.seed_generator.state.numpy())
-
-    def load_own_variables(self, store):
-        """Restore the state of the layer's generator from ``store``.
-
-        Parameters
-        ----------
-        store : dict-like
-            Keras's variable store.
-        """
-        if "seed_generator_state" in store:
-            variable = self.seed_generator.state
-            variable.assign(ops.convert_to_tensor(
-                np.asarray(store["seed_generator_state"]).reshape(2), dtype=variable.dtype))
 
 
 @keras.saving.register_keras_serializable(package="dmprofile")
