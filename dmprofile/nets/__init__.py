@@ -56,7 +56,7 @@ _LOCATIONS = {
     "build_cnn_b": "_mass_architectures",
     "build_cnn_c": "_mass_architectures",
     "build_resnet50": "_mass_architectures",
-    "gaussian_nll": "_mass_losses",
+    "gaussian_nll": "_losses",
     "MassProfileTask": "_mass_task",
     "augment_mass_images": "_mass_task",
     "image_summaries": "_mass_task",

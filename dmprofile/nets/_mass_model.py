@@ -143,7 +143,7 @@ class MassModel:
         n = int(self.card["output"]["n_radii"])
         if self.loss != "gaussian_nll":
             return pred[:, :n], None
-        from ._mass_losses import LOG_SIGMA_MAX, LOG_SIGMA_MIN
+        from ._losses import LOG_SIGMA_MAX, LOG_SIGMA_MIN
 
         return pred[:, :n], np.exp(np.clip(pred[:, n:2 * n], LOG_SIGMA_MIN, LOG_SIGMA_MAX))
 
@@ -172,7 +172,7 @@ def load_mass_model(directory):
         If a file is truncated or corrupt, the card has another format or version, or the
         network does not match its card.
     """
-    from . import _mass_layers, _mass_losses  # noqa: F401 - register the custom objects
+    from . import _losses, _mass_layers  # noqa: F401 - register the custom objects
     from ._io import load_model_files
 
     files = load_model_files(directory, card_format=MASS_CARD_FORMAT,

@@ -283,7 +283,7 @@ class MassProfileTask(Task):
         """The Keras loss: ``"mse"`` or `~dmprofile.nets.gaussian_nll`."""
         if self.loss_name == "mse":
             return "mse"
-        from ._mass_losses import gaussian_nll
+        from ._losses import gaussian_nll
 
         return gaussian_nll
 
@@ -294,8 +294,8 @@ class MassProfileTask(Task):
         -------
         dict
         """
+        from ._losses import gaussian_nll
         from ._mass_layers import OutputScaling, ResumableDropout
-        from ._mass_losses import gaussian_nll
 
         return {"OutputScaling": OutputScaling, "ResumableDropout": ResumableDropout,
                 "gaussian_nll": gaussian_nll}
@@ -455,7 +455,7 @@ class MassProfileTask(Task):
         -------
         float
         """
-        from ._mass_losses import gaussian_nll_numpy, mse_numpy
+        from ._losses import gaussian_nll_numpy, mse_numpy
 
         pred = predict_batches(model, x, batch_size)
         fn = gaussian_nll_numpy if self.loss_name == "gaussian_nll" else mse_numpy

@@ -12,7 +12,7 @@ from astropy import units as u
 from astropy.table import QTable
 
 from .._utils import require
-from ._plotting import REFERENCES, plot_title
+from ._interval import REFERENCES, plot_title
 
 __all__ = ["Comparison"]
 

@@ -1,10 +1,10 @@
-"""Building blocks of the slope posterior: its grid, its axis label and `HDInterval`."""
+"""Building blocks of the slope posterior: its grid, `HDInterval`, axis label, reference lines."""
 
 import numpy as np
 
 from .._version import __version__
 
-__all__ = ["HDInterval", "default_grid", "XLABEL"]
+__all__ = ["HDInterval", "default_grid", "XLABEL", "REFERENCES", "plot_title"]
 
 #: Axis label of gamma_150 in plots.
 XLABEL = r"$\mathrm{d}\ln\rho\,/\,\mathrm{d}\ln r$ at 150 pc"
@@ -108,3 +108,24 @@ def _meta(meta, **defaults):
     out.update(dict(meta or {}))
     out.setdefault("dmprofile_version", __version__)
     return out
+
+
+#: gamma_150 of a core and of an NFW cusp, the reference lines of every slope plot.
+REFERENCES = ((0.0, "core (0)"), (-1.0, "NFW cusp (-1)"))
+
+
+def _plot_references(ax, grid):
+    """Grey reference lines at a core and an NFW cusp, drawn once per axes."""
+    drawn = {line.get_gid() for line in ax.get_lines()}
+    for value, text in REFERENCES:
+        gid = f"dmprofile-reference-{value:g}"
+        if gid in drawn or not grid[0] <= value <= grid[-1]:
+            continue
+        ax.axvline(value, color="0.35", ls="-.", lw=0.8, alpha=0.8, gid=gid, label=text,
+                   zorder=0.5)
+
+
+def plot_title(galaxy=None):
+    """Return the title of a slope plot: the galaxy name (when known) and the quantity."""
+    what = "dark-matter log-slope at 150 pc"
+    return f"{galaxy}: {what}" if galaxy else what

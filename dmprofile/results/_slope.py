@@ -18,8 +18,7 @@ from astropy.table import QTable
 from .._utils import atomic_path, require
 from ..exceptions import DMProfileWarning
 from . import _gridpdf as _gp
-from ._interval import XLABEL, HDInterval, _meta, default_grid
-from ._plotting import _plot_references, plot_title
+from ._interval import XLABEL, HDInterval, _meta, _plot_references, default_grid, plot_title
 
 __all__ = ["SlopePosterior"]
 

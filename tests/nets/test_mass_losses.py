@@ -8,7 +8,7 @@ pytest.importorskip("keras")
 from scipy.stats import norm  # noqa: E402
 
 from dmprofile.nets import gaussian_nll  # noqa: E402
-from dmprofile.nets._mass_losses import (  # noqa: E402
+from dmprofile.nets._losses import (  # noqa: E402
     LOG_SIGMA_MIN,
     gaussian_nll_numpy,
     mse_numpy,
