@@ -39,23 +39,12 @@ def _register_simulate(subparsers):
             "manifest.json. A killed run restarted with the same arguments resumes where it "
             "stopped; the result does not depend on the number of workers."),
         formatter_class=HelpFormatter)
-    dwarfs.add_argument("--n-galaxies", type=positive_int, required=True,
-                        help="number of galaxies")
+    _add_suite_arguments(dwarfs)
     dwarfs.add_argument("--projections", type=positive_int, default=5,
                         help="lines of sight per galaxy")
-    dwarfs.add_argument("--out", required=True, help="output directory")
-    dwarfs.add_argument("--seed", type=non_negative_int, default=0, help="suite seed")
-    dwarfs.add_argument("--workers", type=positive_int, default=None,
-                        help="local worker processes (default: all CPU cores)")
-    dwarfs.add_argument("--chunk-size", type=positive_int, default=None,
-                        help="galaxies per chunk file (default: 100)")
-    dwarfs.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                        help="dask.distributed scheduler address, e.g. tcp://host:8786 "
-                             '(needs pip install "dmprofile[distributed]")')
     dwarfs.add_argument("--prior", default=None, metavar="JSON",
                         help="changes to the default prior as a JSON object of DefaultDwarfPrior "
                              'arguments, e.g. \'{"family_weights": {"nfw": 1}}\'')
-    dwarfs.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     dwarfs.set_defaults(func=_dwarfs)
     _register_discs(commands)
 
@@ -71,12 +60,9 @@ def _register_discs(commands):
             "stacked as float16 channels, with the enclosed dark-matter mass at 20 radii as "
             "truth. Resumable and independent of the number of workers."),
         formatter_class=HelpFormatter)
-    discs.add_argument("--n-galaxies", type=positive_int, required=True,
-                       help="number of galaxies")
+    _add_suite_arguments(discs)
     discs.add_argument("--realisations", type=positive_int, default=3,
                        help="observations per galaxy")
-    discs.add_argument("--out", required=True, help="output directory")
-    discs.add_argument("--seed", type=non_negative_int, default=0, help="suite seed")
     discs.add_argument("--instrument", choices=("varied", "paper"), default="varied",
                        help="instrument preset of the prior (paper: de los Rios et al. 2023)")
     discs.add_argument("--channels", default="u,g,r,i,z,mom0,mom1,mom2",
@@ -85,14 +71,23 @@ def _register_discs(commands):
                        help="star particles per galaxy")
     discs.add_argument("--n-gas", type=positive_int, default=20000,
                        help="gas particles per galaxy")
-    discs.add_argument("--workers", type=positive_int, default=None,
-                       help="local worker processes (default: all CPU cores)")
-    discs.add_argument("--chunk-size", type=positive_int, default=None,
-                       help="galaxies per chunk file (default: 100)")
-    discs.add_argument("--scheduler", default=None, metavar="ADDRESS",
-                       help="dask.distributed scheduler address")
-    discs.add_argument("--no-progress", action="store_true", help="hide the progress bar")
     discs.set_defaults(func=_discs)
+
+
+def _add_suite_arguments(parser):
+    """Add the arguments every ``simulate`` command shares (size, output, seed, workers)."""
+    parser.add_argument("--n-galaxies", type=positive_int, required=True,
+                        help="number of galaxies")
+    parser.add_argument("--out", required=True, help="output directory")
+    parser.add_argument("--seed", type=non_negative_int, default=0, help="suite seed")
+    parser.add_argument("--workers", type=positive_int, default=None,
+                        help="local worker processes (default: all CPU cores)")
+    parser.add_argument("--chunk-size", type=positive_int, default=None,
+                        help="galaxies per chunk file (default: 100)")
+    parser.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                        help="dask.distributed scheduler address, e.g. tcp://host:8786 "
+                             '(needs pip install "dmprofile[distributed]")')
+    parser.add_argument("--no-progress", action="store_true", help="hide the progress bar")
 
 
 def _help(parser):
