@@ -6,6 +6,11 @@ Observers trust spherical Jeans modelling and will believe the network only next
 parameters and returns a `~dmprofile.results.Comparison`: both
 `~dmprofile.results.SlopePosterior` objects, the raw results, a summary table (mode, 68%
 highest-density interval, width, mean, std, wall time) and a figure with both posteriors overlaid.
+
+For a disc galaxy (a mapping of channels to images, or an HDUList) it runs the CNN ensemble
+(`dmprofile.infer_mass_profile`) and the rotation-curve route (tilted rings, a photometric
+stellar disc and an NFW fit, `dmprofile._compare_discs`) and returns a
+`~dmprofile.results.MassComparison` of the two enclosed dark-matter mass profiles.
 """
 
 import time
@@ -65,24 +70,33 @@ def _check_kwargs(kwargs, name, forbidden):
     return kwargs
 
 
-def compare(table, *, methods=METHODS, model="default", seed=None, jeans_kwargs=None,
+def compare(table, *, methods=None, model="default", seed=None, jeans_kwargs=None,
             network_kwargs=None, **galaxy_parameters):
-    """Infer the inner dark-matter slope of one galaxy with the network and a Jeans analysis.
+    """Infer the dark matter of one galaxy with the network and a classical method, side by side.
 
-    Both methods see the same star catalogue and the same galaxy parameters and return the same
-    `~dmprofile.results.SlopePosterior` of gamma_150 (d ln rho / d ln r at 150 pc), so their
-    modes, 68% highest-density intervals and widths compare directly.
+    For a dwarf spheroidal (a star catalogue), the inner slope by the network and by a Jeans
+    analysis; for a disc galaxy (images), the enclosed mass profile by the CNN ensemble and by
+    its rotation curve. For a dwarf, both methods see the same star catalogue and the same
+    galaxy parameters and return the same `~dmprofile.results.SlopePosterior` of gamma_150
+    (d ln rho / d ln r at 150 pc), so their modes, 68% highest-density intervals and widths
+    compare directly.
 
     Parameters
     ----------
-    table : `~astropy.table.Table` or `~astropy.table.QTable`
-        Star catalogue: ``x``, ``y`` [length] or ``ra``, ``dec`` [angle], ``v_los`` [speed],
-        optional ``v_err`` [speed] and ``p_member``; galaxy parameters in ``table.meta``
-        (as written by `dmprofile.datasets.walker2009` or `dmprofile.observe.observe`).
-    methods : sequence of {"network", "jeans"}
-        The methods to run, in this order.
-    model : str, `~pathlib.Path` or `~dmprofile.nets.SlopeModel`
-        The network: ``"default"`` (bundled), a model directory or a loaded model.
+    table : Table, QTable, mapping or HDUList
+        Dwarf: a star catalogue, ``x``, ``y`` [length] or ``ra``, ``dec`` [angle], ``v_los``
+        [speed], optional ``v_err`` [speed] and ``p_member``; galaxy parameters in
+        ``table.meta`` (as written by `dmprofile.datasets.walker2009` or
+        `dmprofile.observe.observe`). Disc: channel name -> image as for
+        `dmprofile.infer_mass_profile` (the rotation-curve route needs ``mom1`` or ``cube``
+        and ``g``, optionally ``r`` for the colour), or an HDUList with these EXTNAMEs (as
+        `dmprofile.observe.observe_disc` writes).
+    methods : sequence of str, optional
+        The methods to run, in this order: {"network", "jeans"} for a dwarf,
+        {"network", "rotation_curve"} for a disc (default: both).
+    model : str, `~pathlib.Path`, `~dmprofile.nets.SlopeModel` or BootstrapEnsemble
+        The network: ``"default"`` (bundled), a model directory or a loaded model (for a
+        disc, an ensemble or ``"photometry"``).
     seed : int, `~numpy.random.SeedSequence` or `~numpy.random.Generator`, optional
         Seeds both methods (each gets its own integer seed drawn from it, recorded in ``meta``);
         a ``seed`` in ``network_kwargs`` or ``jeans_kwargs`` takes precedence.
@@ -92,12 +106,16 @@ def compare(table, *, methods=METHODS, model="default", seed=None, jeans_kwargs=
     network_kwargs : dict, optional
         Keyword arguments of `dmprofile.infer_slope` (``n_passes``).
     **galaxy_parameters
-        ``center``, ``distance``, ``ellipticity``, ``position_angle``, ``r_half``, ``v_sys`` and
-        ``member_threshold``, given to both methods (keywords override ``table.meta``).
+        Dwarf: ``center``, ``distance``, ``ellipticity``, ``position_angle``, ``r_half``,
+        ``v_sys`` and ``member_threshold``, given to both methods (keywords override
+        ``table.meta``). Disc: ``distance`` and ``distance_err`` (default ``DIST_MPC`` of a
+        band header, and 10 %), and ``rotation_kwargs`` (keyword arguments of the NFW fit,
+        `dmprofile.classical.fit_rotation_curve`: ``halo``, ``priors``, ``nsteps``...).
 
     Returns
     -------
-    `~dmprofile.results.Comparison`
+    `~dmprofile.results.Comparison` or `~dmprofile.results.MassComparison`
+        The slope posteriors of a dwarf, or the enclosed-mass profiles of a disc.
 
     Raises
     ------
@@ -121,13 +139,20 @@ def compare(table, *, methods=METHODS, model="default", seed=None, jeans_kwargs=
     >>> print(cmp.to_table())  # doctest: +SKIP
     >>> cmp.plot()  # doctest: +SKIP
     """
+    from collections.abc import Mapping
+
+    from astropy.io import fits
     from astropy.table import Table
 
+    if isinstance(table, (Mapping, fits.HDUList)):
+        return _compare_disc_images(table, methods, model, seed, jeans_kwargs, network_kwargs,
+                                    galaxy_parameters)
     if not isinstance(table, Table):
-        msg = (f"argument 'table' must be an astropy Table or QTable (a star catalogue), got "
+        msg = (f"argument 'table' must be an astropy Table or QTable (a star catalogue) or, for "
+               f"a disc galaxy, a mapping of channels to images or an HDUList, got "
                f"{type(table).__name__}; read a file with Table.read(...) first")
         raise TypeError(msg)
-    methods = _check_methods(methods)
+    methods = _check_methods(METHODS if methods is None else methods)
     seed = check_seed(seed, generators=True)
     unknown = sorted(set(galaxy_parameters) - set(_GALAXY_KEYS))
     if unknown:
@@ -171,3 +196,22 @@ def compare(table, *, methods=METHODS, model="default", seed=None, jeans_kwargs=
         meta[f"{method}_seed"] = kwargs["seed"]
         results[method], posteriors[method] = result, posterior
     return Comparison(posteriors, results, wall, meta)
+
+
+def _compare_disc_images(images, methods, model, seed, jeans_kwargs, network_kwargs,
+                         galaxy_parameters):
+    """`compare` for a disc galaxy: the CNN ensemble and the rotation-curve route."""
+    from ._compare_discs import DISC_METHODS, compare_disc
+
+    if jeans_kwargs or network_kwargs:
+        msg = ("a disc comparison takes neither 'jeans_kwargs' nor 'network_kwargs'; use "
+               "'rotation_kwargs' for the rotation-curve fit")
+        raise TypeError(msg)
+    allowed = {"distance", "distance_err", "rotation_kwargs"}
+    unknown = sorted(set(galaxy_parameters) - allowed)
+    if unknown:
+        msg = f"unexpected keyword argument(s) {unknown} for a disc galaxy; use {sorted(allowed)}"
+        raise TypeError(msg)
+    if methods is None:
+        methods = DISC_METHODS
+    return compare_disc(images, methods=methods, model=model, seed=seed, **galaxy_parameters)

@@ -202,3 +202,18 @@ def test_many_galaxies_from_a_table_of_files(built, ensemble, tmp_path):
                                                client=client, chunk_size=1)
     for a, b in zip(spread, profiles, strict=True):
         np.testing.assert_array_equal(_log_median(a), _log_median(b))
+
+
+def test_export_copies_what_the_ensemble_needs_and_no_checkpoints(ensemble, obs, tmp_path):
+    copy = ensemble.export(tmp_path / "bundle")
+    files = sorted(p.relative_to(tmp_path / "bundle").as_posix()
+                   for p in (tmp_path / "bundle").rglob("*") if p.is_file())
+    assert files == ["ensemble.json"] + [f"member_{k:02d}/{f}" for k in range(len(ensemble))
+                                         for f in ("model.keras", "model_card.json",
+                                                   "split.json")]
+    maps = _maps(obs)
+    a = dmprofile.infer_mass_profile(maps, model=ensemble, seed=0)
+    b = dmprofile.infer_mass_profile(maps, model=copy, seed=0)
+    np.testing.assert_array_equal(_log_median(a), _log_median(b))
+    with pytest.raises(ValueError, match="'directory' must be a new or empty"):
+        ensemble.export(tmp_path / "bundle")

@@ -24,6 +24,7 @@ import numpy as np
 from astropy import units as u
 
 from .._utils import atomic_write_text
+from ._io import CARD_FILE, MODEL_FILE, SPLIT_FILE
 
 __all__ = ["BootstrapEnsemble", "ensemble_quantiles", "ENSEMBLE_FILE",
            "ENSEMBLE_FORMAT", "ENSEMBLE_VERSION", "PERCENTILES"]
@@ -302,6 +303,46 @@ class BootstrapEnsemble:
             members.append(model)
         _check_consistent(directory, card, members)
         return cls(members, card, path=directory)
+
+    def export(self, directory):
+        """Copy the files a loaded ensemble needs (no checkpoints) to a new directory.
+
+        Writes ``ensemble.json`` and, per member, ``model.keras``, ``model_card.json`` and
+        ``split.json``: what ships as a bundled model. The copy is loaded back and checked
+        against the card before it is returned.
+
+        Parameters
+        ----------
+        directory : str or `~pathlib.Path`
+            The target; it must not exist yet or be empty.
+
+        Returns
+        -------
+        `BootstrapEnsemble`
+            The copy, loaded from ``directory``.
+
+        Raises
+        ------
+        ValueError
+            If the ensemble was not loaded from a directory, or ``directory`` is not empty.
+        """
+        import shutil
+
+        if self.path is None:
+            msg = "only an ensemble loaded from a directory can be exported"
+            raise ValueError(msg)
+        target = Path(directory).expanduser()
+        if target.exists() and any(target.iterdir()):
+            msg = f"argument 'directory' must be a new or empty directory, got {target}"
+            raise ValueError(msg)
+        target.mkdir(parents=True, exist_ok=True)
+        for entry in self.card["members"]:
+            source, dest = self.path / entry["directory"], target / entry["directory"]
+            dest.mkdir()
+            for name in (MODEL_FILE, SPLIT_FILE, CARD_FILE):
+                shutil.copy2(source / name, dest / name)
+        shutil.copy2(self.path / ENSEMBLE_FILE, target / ENSEMBLE_FILE)
+        return type(self).load(target)
 
     # ----------------------------------------------------------------------- prediction
     def predict_log10(self, images, *, batch_size=64):

@@ -5,7 +5,8 @@
   the Jeans analysis of `dmprofile.classical` from MCMC samples.
 - `MassProfile`: a radial profile (enclosed mass, density, circular velocity, log-slope) with its
   median and credible bands, returned by the Jeans analysis and the disc methods.
-- `Comparison`: the slope posteriors of one galaxy from several methods (`dmprofile.compare`).
+- `Comparison`: the slope posteriors of one galaxy from several methods (`dmprofile.compare`);
+  `MassComparison`: the enclosed-mass profiles of one disc galaxy from several methods.
 - `evaluate_posteriors` (returning a `SlopeEvaluation`): accuracy and calibration of a set of
   posteriors against known true slopes.
 
@@ -17,8 +18,9 @@ TensorFlow.
 from ._comparison import Comparison
 from ._evaluate import SlopeEvaluation, evaluate_posteriors
 from ._interval import XLABEL, HDInterval, default_grid
+from ._mass_comparison import MassComparison
 from ._profile import MassProfile
 from ._slope import SlopePosterior
 
 __all__ = ["SlopePosterior", "HDInterval", "default_grid", "XLABEL", "MassProfile", "Comparison",
-           "evaluate_posteriors", "SlopeEvaluation"]
+           "MassComparison", "evaluate_posteriors", "SlopeEvaluation"]

@@ -1,0 +1,278 @@
+"""Accuracy, calibration and speed of the mass-profile ensembles on held-out mock discs.
+
+Scores each ensemble with `dmprofile.nets.evaluate_mass` on the held-out test galaxies of its
+training suite (the 20 % of the galaxies its members never saw, split by galaxy, not by
+realisation): per radius the RMSE, MAE and bias of log10 M_DM(<R), the coverage of the 68 % and
+95 % intervals, and the RMSE of the two baselines that see no image (the profile predicted from
+the true M* alone, and the median profile of the training set), as ratios. Draws three figures
+into docs/_static (errors against radius, coverage, two test galaxies with and without HI as
+the paper's Fig. 6), times one galaxy through each ensemble (stacked channels, after a warm-up
+call; and from FITS-like HDUs through `dmprofile.infer_mass_profile`, reprojection included),
+prints a table and writes the ``mass-ensembles`` section of docs/benchmarks.md (``--no-write``
+to skip). Run with::
+
+    nice -n 10 python benchmarks/bench_mass.py --suite cache/suites/discs_v1 \
+        --models default=default photometry=photometry
+
+``NAME=MODEL``: MODEL is a bundled name (``default``, ``photometry``) or an ensemble directory.
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+ROOT = Path(__file__).resolve().parents[1]
+STATIC = ROOT / "docs" / "_static"
+
+
+def parse_models(items):
+    """Return {label: model} from ``NAME=MODEL`` strings."""
+    out = {}
+    for item in items:
+        label, _, model = item.partition("=")
+        if not model:
+            msg = f"--models entries must be NAME=MODEL, got {item!r}"
+            raise SystemExit(msg)
+        out[label] = model
+    return out
+
+
+def time_one(ensemble, suite, row, *, repeats=5):
+    """Median seconds to predict one galaxy from its stacked channels (after a warm-up)."""
+    from dmprofile.nets._mass_evaluation import _inputs
+
+    x = _inputs(suite, ensemble, np.array([row]))
+    ensemble.predict(x)
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        ensemble.predict(x)
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def time_from_hdus(model, suite, row, *, repeats=3):
+    """Median seconds of `dmprofile.infer_mass_profile` on a mock observation's HDUs."""
+    import warnings
+
+    import dmprofile
+    from dmprofile._infer_mass import load_mass_ensemble
+
+    ensemble = load_mass_ensemble(model)
+    observation = suite.observation(int(row))
+    hdus = {c: observation[c.upper()] for c in ensemble.channels}
+    times = []
+    for i in range(repeats + 1):
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            dmprofile.infer_mass_profile(hdus, model=ensemble, seed=0)
+        if i:
+            times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+def plot_errors(reports, path):
+    """RMSE / MAE against radius for each model and the baselines, and the RMSE ratios."""
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    first = next(iter(reports.values()))
+    radii = np.asarray(first["radii_kpc"])
+    for label, rep in reports.items():
+        axes[0].plot(radii, rep["network"]["rmse"], "o-", label=f"{label}: RMSE")
+        axes[0].plot(radii, rep["network"]["mae"], "s--", ms=3, label=f"{label}: MAE")
+        for key, style in (("mstar_only", "-"), ("training_median", ":")):
+            axes[1].plot(radii, rep["rmse_ratio"][key], style, marker="o", ms=3,
+                         label=f"{label} / {key.replace('_', ' ')}")
+    for key, style in (("mstar_only", "k-"), ("training_median", "k:")):
+        axes[0].plot(radii, first["baselines"][key]["rmse"], style,
+                     label=f"baseline {key.replace('_', ' ')}: RMSE")
+    axes[1].axhline(1.0, color="0.5", lw=0.8)
+    axes[1].axhline(0.6, color="0.5", lw=0.8, ls="--")
+    for label, rep in reports.items():
+        axes[2].plot(radii, rep["network"]["bias"], "o-", label=label)
+    axes[2].axhline(0.0, color="0.5", lw=0.8)
+    titles = ("error of log10 M_DM(<R) [dex]", "RMSE ratio to the baselines",
+              "bias (median - truth) [dex]")
+    for ax, title in zip(axes, titles, strict=True):
+        ax.set_xscale("log")
+        ax.set_xlabel("R [kpc]")
+        ax.set_title(title, fontsize=10)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def plot_coverage(reports, path):
+    """Coverage of the 68 % and 95 % intervals against radius."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for label, rep in reports.items():
+        radii = np.asarray(rep["radii_kpc"])
+        for level, style in ((68, "o-"), (95, "s-")):
+            ax.plot(radii, 100 * np.asarray(rep["network"][f"coverage_{level}"]), style,
+                    label=f"{label}, {level} % interval")
+    for level in (68, 95):
+        ax.axhline(level, color="0.5", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel("R [kpc]")
+    ax.set_ylabel("test galaxies inside the interval [%]")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def plot_two_galaxies(ensembles, suite, rows, path):
+    """Draw the paper's Fig. 6: two test galaxies, each ensemble's median and 68 % band."""
+    import matplotlib.pyplot as plt
+
+    from dmprofile.nets._mass_evaluation import _inputs
+
+    fig, axes = plt.subplots(1, len(rows), figsize=(6 * len(rows), 4.2))
+    radii = suite.radii.value
+    for ax, row in zip(np.atleast_1d(axes), rows, strict=True):
+        truth = np.asarray(suite.truth["log_mdm"][row], dtype=float)
+        for k, (label, ens) in enumerate(ensembles.items()):
+            pred = ens.predict_log10(_inputs(suite, ens, np.array([row])))
+            shift = 1.0 + 0.03 * (k - 0.5)
+            ax.errorbar(radii * shift, pred["median"][0],
+                        yerr=[pred["median"][0] - pred["lower_68"][0],
+                              pred["upper_68"][0] - pred["median"][0]],
+                        fmt="o", ms=3, capsize=2, label=f"{label} (68 %)")
+        ax.plot(radii, truth, "k-", label="truth")
+        gid = int(suite.truth["galaxy_id"][row])
+        ax.set_title(f"test galaxy {gid} (row {row}), log M* = "
+                     f"{float(suite.truth['prior_log_mstar'][row]):.2f}", fontsize=10)
+        ax.set_xscale("log")
+        ax.set_xlabel("R [kpc]")
+        ax.set_ylabel("log10 M_DM(<R) [Msun]")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+
+
+def fmt_row(values, spec="{:.3f}"):
+    """Format numbers for a markdown table row."""
+    return " | ".join(spec.format(v) for v in values)
+
+
+def section(reports, timings, args, argv):
+    """Return the markdown section of docs/benchmarks.md."""
+    import keras
+
+    from _report import machine
+
+    first = next(iter(reports.values()))
+    radii = np.asarray(first["radii_kpc"])
+    lines = ["## Mass-profile ensembles on held-out mock discs (`benchmarks/bench_mass.py`)", "",
+             f"Machine: {machine(f'keras {keras.__version__} ({keras.backend.backend()})')}; "
+             f"load average {os.getloadavg()[0]:.1f}.", "",
+             f"Suite `{Path(args.suite).name}` (checksum `{first['suite']['checksum'][:16]}...`); "
+             f"the test galaxies of the ensembles' own split (by galaxy): "
+             f"{first['n_galaxies']} galaxies, {first['n_rows']} realisations. Errors in dex "
+             "of log10 M_DM(<R); ratios are the network's RMSE over the baseline's on the "
+             "same rows (`mstar_only`: NFW halo from the true M* through the prior's "
+             "stellar-to-halo relation; `training_median`: median training profile).", ""]
+    for label, rep in reports.items():
+        net, ratio = rep["network"], rep["rmse_ratio"]
+        lines += [f"### `{label}`: {rep['model']['n_members']} members, channels "
+                  f"{','.join(rep['model']['channels'])}, loss {rep['model']['loss']}", "",
+                  "| R [kpc] | RMSE | MAE | bias | cover 68 % | cover 95 % | RMSE M*-only | "
+                  "ratio M*-only | ratio median |", "|---|---|---|---|---|---|---|---|---|"]
+        for i, r in enumerate(radii):
+            lines.append(
+                f"| {r:.3g} | {net['rmse'][i]:.3f} | {net['mae'][i]:.3f} | "
+                f"{net['bias'][i]:+.3f} | {100 * net['coverage_68'][i]:.0f} | "
+                f"{100 * net['coverage_95'][i]:.0f} | "
+                f"{rep['baselines']['mstar_only']['rmse'][i]:.3f} | "
+                f"{ratio['mstar_only'][i]:.2f} | {ratio['training_median'][i]:.2f} |")
+        band = (radii >= 3) & (radii <= 30)
+        lines += ["", f"Mean coverage over the radii: 68 % interval "
+                  f"{100 * np.mean(net['coverage_68']):.1f} %, 95 % interval "
+                  f"{100 * np.mean(net['coverage_95']):.1f} %. RMSE ratio to M*-only: max "
+                  f"{np.max(ratio['mstar_only']):.2f} over all radii, max "
+                  f"{np.max(np.asarray(ratio['mstar_only'])[band]):.2f} at 3-30 kpc; to the "
+                  f"training median: max {np.max(ratio['training_median']):.2f}. RMSE at 10 kpc: "
+                  f"{np.interp(1.0, np.log10(radii), net['rmse']):.3f} dex (interpolated).", ""]
+    lines += ["### Speed of one galaxy", "", "| model | stacked channels | from HDUs "
+              "(`infer_mass_profile`, reprojection included) |", "|---|---|---|"]
+    for label, (t_stack, t_hdu) in timings.items():
+        lines.append(f"| {label} | {t_stack:.2f} s | {t_hdu:.2f} s |")
+    lines += ["", "Figures: `docs/_static/mass_errors.png`, `docs/_static/mass_coverage.png`, "
+              "`docs/_static/mass_two_galaxies.png`.", "",
+              "Command: `nice -n 10 python benchmarks/bench_mass.py "
+              + " ".join(argv if argv is not None else sys.argv[1:]) + "`"]
+    return "\n".join(lines)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--suite", required=True, help="the ensembles' training suite")
+    parser.add_argument("--models", nargs="+", default=["default=default",
+                                                        "photometry=photometry"],
+                        help="NAME=MODEL items (bundled name or ensemble directory)")
+    parser.add_argument("--out", default="cache/bench_mass", help="JSON reports go here")
+    parser.add_argument("--fig-rows", default=None,
+                        help="two comma-separated suite rows for the Fig. 6 panel "
+                             "(default: the first test rows of two galaxies)")
+    parser.add_argument("--no-write", action="store_true")
+    args = parser.parse_args(argv)
+
+    from dmprofile._infer_mass import load_mass_ensemble
+    from dmprofile.nets import evaluate_mass
+    from dmprofile.suites import read_suite
+
+    suite = read_suite(args.suite)
+    models = parse_models(args.models)
+    ensembles = {label: load_mass_ensemble(model) for label, model in models.items()}
+    reports, timings = {}, {}
+    for label, ens in ensembles.items():
+        table = evaluate_mass(suite, ens, Path(args.out) / label, split="test")
+        reports[label] = table.meta
+        net = table.meta["network"]
+        print(f"{label}: {table.meta['n_galaxies']} test galaxies; RMSE "
+              + " ".join(f"{v:.3f}" for v in net["rmse"]), flush=True)
+        print("   ratio M*-only " + " ".join(f"{v:.2f}" for v in
+                                              table.meta["rmse_ratio"]["mstar_only"]))
+        print(f"   coverage 68 {100 * np.mean(net['coverage_68']):.1f} %  95 "
+              f"{100 * np.mean(net['coverage_95']):.1f} %", flush=True)
+    rows = np.asarray(next(iter(reports.values()))["rows"])
+    if args.fig_rows:
+        fig_rows = [int(r) for r in args.fig_rows.split(",")]
+    else:
+        gids = np.asarray(suite.truth["galaxy_id"])[rows]
+        _, first = np.unique(gids, return_index=True)
+        fig_rows = [int(rows[i]) for i in sorted(first)[:2]]
+    for label, ens in ensembles.items():
+        timings[label] = (time_one(ens, suite, fig_rows[0]),
+                          time_from_hdus(models[label], suite, fig_rows[0]))
+        print(f"{label}: one galaxy {timings[label][0]:.2f} s (stacked), "
+              f"{timings[label][1]:.2f} s (from HDUs)", flush=True)
+    STATIC.mkdir(parents=True, exist_ok=True)
+    plot_errors(reports, STATIC / "mass_errors.png")
+    plot_coverage(reports, STATIC / "mass_coverage.png")
+    plot_two_galaxies(ensembles, suite, fig_rows, STATIC / "mass_two_galaxies.png")
+    Path(args.out).mkdir(parents=True, exist_ok=True)
+    (Path(args.out) / "timings.json").write_text(json.dumps(timings, indent=1))
+    if not args.no_write:
+        from _report import write_section
+
+        write_section(ROOT / "docs" / "benchmarks.md", "mass-ensembles",
+                      section(reports, timings, args, argv))
+    return reports, timings
+
+
+if __name__ == "__main__":
+    main()
