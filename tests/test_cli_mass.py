@@ -35,10 +35,12 @@ def test_train_and_evaluate_mass(built, tmp_path, capsys):
     out = tmp_path / "ens"
     code = main(["train", "mass", "--data", str(built["suite"]), "--out", str(out),
                  "--members", "1", "--architecture", json.dumps(TINY), "--epochs", "1",
-                 "--batch-size", "4", "--channels", "r,mom1", "--loss", "mse", "--quiet"])
+                 "--batch-size", "4", "--channels", "r,mom1", "--loss", "mse", "--quiet",
+                 "--name", "clitest", "--lr-patience", "1"])
     assert code == 0
     card = json.loads((out / "ensemble.json").read_text())
     assert card["n_members"] == 1 and card["input"]["channels"] == ["r", "mom1"]
+    assert card["name"] == "clitest"
     assert "ensemble written to" in capsys.readouterr().out
     code = main(["evaluate", "mass", "--data", str(built["suite"]), "--model", str(out),
                  "--out", str(tmp_path / "ev")])

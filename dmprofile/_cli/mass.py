@@ -87,10 +87,13 @@ def add_train_mass(train_sub):
     p.add_argument("--patience", type=positive_int, default=10,
                    help="early-stopping patience in epochs")
     p.add_argument("--learning-rate", type=float, default=1e-4, help="Adam learning rate")
+    p.add_argument("--lr-patience", type=positive_int, default=3,
+                   help="halve the learning rate after this many epochs without improvement")
     p.add_argument("--val-fraction", type=float, default=0.2, help="validation galaxies")
     p.add_argument("--test-fraction", type=float, default=0.2, help="held-out test galaxies")
     p.add_argument("--reverse-velocity", action="store_true",
                    help="also negate mom1 in half of the augmented rows (time reversal)")
+    p.add_argument("--name", default="mass", help="name of the ensemble in its card")
     p.add_argument("--no-augment", action="store_true", help="no symmetry augmentation")
     p.add_argument("--restart", action="store_true", help="ignore existing checkpoints")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
@@ -225,7 +228,8 @@ def _train_mass(args):
                               batch_size=args.batch_size, seed=args.seed,
                               val_fraction=args.val_fraction, test_fraction=args.test_fraction,
                               patience=args.patience, learning_rate=args.learning_rate,
-                              augment=not args.no_augment,
+                              lr_patience=args.lr_patience, augment=not args.no_augment,
+                              name=args.name,
                               reverse_velocity=args.reverse_velocity, resume=not args.restart,
                               progress=not args.quiet, client=client)
     finally:
