@@ -14,7 +14,7 @@ from astropy.table import QTable
 from .._utils import require
 from ._interval import REFERENCES, plot_title
 
-__all__ = ["Comparison"]
+__all__ = ["Comparison", "MethodResults"]
 
 #: Legend labels and colours of the methods `dmprofile.compare` knows; other methods are
 #: labelled by their name and coloured from the matplotlib cycle.
@@ -26,7 +26,58 @@ def _label(method):
     return _LABELS.get(method, method)
 
 
-class Comparison:
+class MethodResults:
+    """What every side-by-side result holds: one item per method, raw results, wall times, meta.
+
+    The base of `Comparison` (slope posteriors) and `MassComparison` (mass profiles).
+
+    Parameters
+    ----------
+    items : mapping
+        ``{method: result object}``, in display order.
+    results : mapping, optional
+        ``{method: raw result}`` (default: the items themselves).
+    wall_times : mapping, optional
+        ``{method: seconds}`` (default: NaN, unknown).
+    meta : dict, optional
+        Provenance.
+    """
+
+    def __init__(self, items, results=None, wall_times=None, meta=None):
+        items = dict(items)
+        results = items if results is None else dict(results)
+        wall_times = {} if wall_times is None else dict(wall_times)
+        self._items = types.MappingProxyType(items)
+        self._results = types.MappingProxyType(dict(results))
+        self._wall = types.MappingProxyType({k: float(wall_times.get(k, math.nan))
+                                             for k in items})
+        self._meta = dict(meta or {})
+
+    @property
+    def methods(self):
+        """The names of the compared methods, in order (tuple of str)."""
+        return tuple(self._items)
+
+    @property
+    def results(self):
+        """``{method: raw result}`` (read-only mapping)."""
+        return self._results
+
+    @property
+    def wall_times(self):
+        """``{method: wall time in seconds}`` (read-only mapping)."""
+        return self._wall
+
+    @property
+    def meta(self):
+        """dict: provenance (a copy)."""
+        return dict(self._meta)
+
+    def __getitem__(self, method):
+        return self._items[method]
+
+
+class Comparison(MethodResults):
     """The slope posteriors of one galaxy from several methods, returned by `dmprofile.compare`.
 
     Parameters
@@ -74,42 +125,13 @@ class Comparison:
     """
 
     def __init__(self, posteriors, results=None, wall_times=None, meta=None):
-        posteriors = dict(posteriors)
-        results = posteriors if results is None else dict(results)
-        wall_times = {} if wall_times is None else dict(wall_times)
-        self._posteriors = types.MappingProxyType(posteriors)
-        self._results = types.MappingProxyType(dict(results))
-        self._wall = types.MappingProxyType({k: float(wall_times.get(k, math.nan))
-                                             for k in posteriors})
-        self._meta = dict(meta or {})
-
-    @property
-    def methods(self):
-        """The names of the compared methods, in order (tuple of str)."""
-        return tuple(self._posteriors)
+        super().__init__(posteriors, results, wall_times, meta)
+        self._posteriors = self._items
 
     @property
     def posteriors(self):
         """``{method: SlopePosterior}`` (read-only mapping)."""
         return self._posteriors
-
-    @property
-    def results(self):
-        """``{method: raw result}`` (read-only mapping)."""
-        return self._results
-
-    @property
-    def wall_times(self):
-        """``{method: wall time in seconds}`` (read-only mapping)."""
-        return self._wall
-
-    @property
-    def meta(self):
-        """dict: provenance (a copy)."""
-        return dict(self._meta)
-
-    def __getitem__(self, method):
-        return self._posteriors[method]
 
     def to_table(self, level=0.68):
         """One row per method: mode, ``level`` highest-density interval, mean, std, wall time.

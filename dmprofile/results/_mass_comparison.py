@@ -5,13 +5,13 @@ one can also be built directly from `MassProfile` objects.
 """
 
 import math
-import types
 
 import numpy as np
 from astropy import units as u
 from astropy.table import QTable
 
 from .._utils import require
+from ._comparison import MethodResults
 from ._profile import MassProfile
 
 __all__ = ["MassComparison"]
@@ -20,7 +20,7 @@ _LABELS = {"network": "CNN ensemble", "rotation_curve": "rotation curve (NFW)",
            "truth": "truth"}
 
 
-class MassComparison:
+class MassComparison(MethodResults):
     """Enclosed dark-matter mass profiles of one galaxy from several methods.
 
     Parameters
@@ -62,40 +62,13 @@ class MassComparison:
                 msg = (f"argument 'profiles' must map methods to enclosed-mass MassProfiles; "
                        f"{method!r} is {profile!r}")
                 raise TypeError(msg)
-        self._profiles = types.MappingProxyType(profiles)
-        self._results = types.MappingProxyType(dict(profiles if results is None else results))
-        wall_times = dict(wall_times or {})
-        self._wall = types.MappingProxyType({k: float(wall_times.get(k, math.nan))
-                                             for k in profiles})
-        self._meta = dict(meta or {})
-
-    @property
-    def methods(self):
-        """The names of the compared methods, in order (tuple of str)."""
-        return tuple(self._profiles)
+        super().__init__(profiles, results, wall_times, meta)
+        self._profiles = self._items
 
     @property
     def profiles(self):
         """``{method: MassProfile}`` (read-only mapping)."""
         return self._profiles
-
-    @property
-    def results(self):
-        """``{method: raw result}`` (read-only mapping)."""
-        return self._results
-
-    @property
-    def wall_times(self):
-        """``{method: wall time in seconds}`` (read-only mapping)."""
-        return self._wall
-
-    @property
-    def meta(self):
-        """dict: provenance (a copy)."""
-        return dict(self._meta)
-
-    def __getitem__(self, method):
-        return self._profiles[method]
 
     def _common_radius(self):
         first = next(iter(self._profiles.values())).radius
