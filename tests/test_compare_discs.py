@@ -35,7 +35,7 @@ def tiny_obs(built):
     return tiny_observation(built["suite"], 0)
 
 
-def mock_disc(seed=GALAXY_SEED, npix=128, n=20000):
+def mock_disc(seed=GALAXY_SEED, npix=128, n=20000, keep_cube=False):
     """Return a mock observation (HDUList) of a galaxy of the default prior, the galaxy, setup."""
     from dmprofile.observe import HISetup, ImagingSetup, observe_disc
     from dmprofile.simulate import DefaultDiscPrior
@@ -51,7 +51,7 @@ def mock_disc(seed=GALAXY_SEED, npix=128, n=20000):
                  beam_fwhm=setup["beam_fwhm"], noise_rms=setup["noise"])
     obs = observe_disc(galaxy.sample(n, n, seed=1), distance=setup["distance"],
                        inclination=setup["inclination"], position_angle=setup["position_angle"],
-                       imaging=imaging, hi=hi, seed=2)
+                       imaging=imaging, hi=hi, seed=2, keep_cube=keep_cube)
     return obs, galaxy, setup
 
 

@@ -9,9 +9,11 @@ Disc galaxies: circular-velocity components (`disc_velocity`, `bulge_velocity`,
 `gas_velocity`, `halo_velocity`, `total_velocity`), the Bayesian rotation-curve decomposition
 `fit_rotation_curve` (a `RotationCurveFit` whose ``mass_profile()`` is a
 `~dmprofile.results.MassProfile`), the Tully-Fisher relations, tilted-ring fits of HI velocity
-fields and photometric disc fits.
+fields (and, with the ``barolo`` extra, 3D-Barolo fits of HI cubes) and photometric disc
+fits.
 """
 
+from ._barolo import fit_3dbarolo
 from ._hi_data import hi_moment_maps
 from ._jeans_model import sigma_los
 from ._mixture import mixture_priors
@@ -53,5 +55,6 @@ __all__ = ["sigma_los", "jeans_analysis", "default_priors", "JeansResult", "Dens
            "HALO_MODELS", "fit_rotation_curve", "ROTATION_PRIORS", "RotationCurveFit",
            "default_mass_radii", "tully_fisher_velocity", "baryonic_tully_fisher_mass",
            "baryonic_tully_fisher_velocity", "TullyFisherEstimate", "HALL2012", "LELLI2019",
-           "fit_tilted_rings", "hi_moment_maps", "fit_photometric_disc", "PhotometricDiscFit",
+           "fit_tilted_rings", "fit_3dbarolo", "hi_moment_maps", "fit_photometric_disc",
+           "PhotometricDiscFit",
            "bell2003_mass_to_light", "BELL2003_GR", "SOLAR_ABS_MAG"]
