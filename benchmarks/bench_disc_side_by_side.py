@@ -15,12 +15,13 @@ Against the truth: the RMSE of log10 M_DM(<R) per radius for each method (the pa
 for all galaxies), on the galaxies where the rotation-curve route ran, and the circular velocity
 at twice the stellar half-mass radius from (A) the CNN's dark mass with the true baryons and
 (B) the Tully-Fisher relation of Hall et al. (2012) from the true M* (the paper's Fig. 8).
-Per-galaxy results go to ``--out/results.jsonl`` (a rerun skips the galaxies done). Writes
+The rotation-curve results go to ``--out/results.jsonl`` (a rerun skips the galaxies done; the
+CNN is run again each time). Writes
 docs/_static/disc_side_by_side.png and the ``disc-side-by-side`` section of docs/benchmarks.md
 (``--no-write`` to skip). Run with::
 
     nice -n 10 python benchmarks/bench_disc_side_by_side.py --suite cache/suites/discs_v1 \
-        --model default --n-galaxies 60
+        --model default --n-galaxies 80
 """
 
 import argparse
@@ -49,20 +50,14 @@ def test_rows(suite, ensemble, n_galaxies):
     return [int(rows[i]) for i in sorted(first)][:n_galaxies]
 
 
-def one_galaxy(suite, ensemble, row, seed):
-    """CNN and rotation-curve log10 M_DM at the suite radii for one row (and timings)."""
+def rotation_curve_route(suite, row, seed):
+    """Rotation-curve log10 M_DM at the suite radii for one row (and timings)."""
     from astropy import units as u
 
     from dmprofile._compare_discs import rotation_curve_mass_profile
-    from dmprofile.nets._mass_evaluation import _inputs
 
     truth = suite.truth[row]
-    start = time.perf_counter()
-    pred = ensemble.predict_log10(_inputs(suite, ensemble, np.array([row])))
-    out = {"row": row, "galaxy_id": int(truth["galaxy_id"]),
-           "cnn": pred["median"][0].tolist(), "cnn_lower_68": pred["lower_68"][0].tolist(),
-           "cnn_upper_68": pred["upper_68"][0].tolist(),
-           "cnn_s": time.perf_counter() - start}
+    out = {"row": row, "galaxy_id": int(truth["galaxy_id"])}
     start = time.perf_counter()
     observation = suite.observation(row)
     out["observe_s"] = time.perf_counter() - start
@@ -82,6 +77,19 @@ def one_galaxy(suite, ensemble, row, seed):
         out["rc_error"] = f"{type(exc).__name__}: {exc}"
     out["rc_s"] = time.perf_counter() - start
     return out
+
+
+def add_cnn(suite, ensemble, results):
+    """Add the ensemble's median (and 68 % band) to every result (always recomputed)."""
+    from dmprofile.nets._mass_evaluation import _inputs
+
+    rows = np.array([r["row"] for r in results])
+    start = time.perf_counter()
+    pred = ensemble.predict_log10(_inputs(suite, ensemble, rows))
+    per_galaxy = (time.perf_counter() - start) / max(len(rows), 1)
+    for k, res in enumerate(results):
+        res.update({"cnn": pred["median"][k].tolist(), "cnn_lower_68": pred["lower_68"][k].tolist(),
+                    "cnn_upper_68": pred["upper_68"][k].tolist(), "cnn_s": per_galaxy})
 
 
 def v_circ_estimates(suite, results):
@@ -209,6 +217,11 @@ def main(argv=None):
     parser.add_argument("--n-galaxies", type=int, default=60)
     parser.add_argument("--out", default="cache/bench_side_by_side")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--split-model", default=None,
+                        help="model whose test split picks the galaxies (default: --model); "
+                             "e.g. a finished member, to run the rotation curves early")
+    parser.add_argument("--rc-only", action="store_true",
+                        help="only run (and cache) the rotation-curve route")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
 
@@ -216,7 +229,6 @@ def main(argv=None):
     from dmprofile.suites import read_suite
 
     suite = read_suite(args.suite)
-    ensemble = load_mass_ensemble(args.model)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     path = out / "results.jsonl"
@@ -226,19 +238,23 @@ def main(argv=None):
             if line.strip():
                 rec = json.loads(line)
                 done[rec["row"]] = rec
-    rows = test_rows(suite, ensemble, args.n_galaxies)
+    rows = test_rows(suite, load_mass_ensemble(args.split_model or args.model),
+                     args.n_galaxies)
     with path.open("a") as fh:
         for k, row in enumerate(rows):
             if row in done:
                 continue
-            rec = one_galaxy(suite, ensemble, row, seed=args.seed + k)
+            rec = rotation_curve_route(suite, row, seed=args.seed + k)
             done[row] = rec
             fh.write(json.dumps(rec) + "\n")
             fh.flush()
             print(f"{k + 1}/{len(rows)} row {row}: "
                   + ("RC ok" if "rc" in rec else rec["rc_error"][:70])
                   + f" ({rec['rc_s']:.1f} s)", flush=True)
+    if args.rc_only:
+        return None
     results = [done[r] for r in rows]
+    add_cnn(suite, load_mass_ensemble(args.model), results)
     figure(suite, results, ROOT / "docs" / "_static" / "disc_side_by_side.png")
     text = section(suite, results, args, argv)
     print(text)

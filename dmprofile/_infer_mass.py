@@ -33,11 +33,11 @@ CHECKED_RANGES = ("distance", "psf_scale", "hi_beam_fwhm", "flux_u", "flux_g", "
 
 def _bundled_error(name, directory):
     folder, channels = BUNDLED_MODELS[name]
-    msg = (f"the bundled disc model {name!r} is not trained yet ({directory} does not exist). "
-           "Train one and pass its directory as model=: "
-           "dmprofile simulate discs --n-galaxies 3000 --realisations 3 --out discs_suite && "
-           f"dmprofile train mass --data discs_suite --out {folder} --members 10 "
-           f"--channels {channels}")
+    msg = (f"the bundled disc model {name!r} is missing ({directory} has no ensemble.json): "
+           "reinstall dmprofile, or rebuild it as docs/nets.rst says "
+           "(dmprofile simulate discs --n-galaxies 3000 --realisations 3 --seed 1 --out "
+           f"discs_suite && dmprofile train mass --data discs_suite --out {folder} "
+           f"--channels {channels} ...), or pass a trained ensemble directory as model=")
     return FileNotFoundError(msg)
 
 
@@ -60,8 +60,8 @@ def load_mass_ensemble(model="default"):
     Raises
     ------
     FileNotFoundError
-        For a bundled model that is not trained yet (the message gives the commands that
-        train it) or a directory that holds neither an ensemble nor a model.
+        For a bundled model whose files are missing (the message gives the commands that
+        rebuild it) or a directory that holds neither an ensemble nor a model.
     """
     from importlib import resources
 
@@ -143,7 +143,7 @@ def infer_mass_profile(images, *, model="default", seed=None, centre=None, dista
         For a missing or unknown channel, a channel without WCS, all-NaN images, band images
         with NaN on the network grid, or a channel given twice; the message names it.
     FileNotFoundError
-        For a bundled model not trained yet, or a missing file.
+        For a missing bundled model or file.
     astropy.units.UnitTypeError
         For a channel in the wrong unit.
 

@@ -92,13 +92,16 @@ def test_infer_mass_errors(built, files, extra, message, capsys):
     assert err.startswith("dmprofile infer-mass: error:") and message in err
 
 
-def test_default_model_is_not_trained_yet(files, capsys):
-    code = main(["infer-mass", "--r", str(files["r"]), "--model", "default"])
+def test_missing_bundled_model_is_a_one_line_error(files, capsys, monkeypatch):
+    from dmprofile import _infer_mass
+
+    monkeypatch.setitem(_infer_mass.BUNDLED_MODELS, "photometry", ("mass_nowhere", "u,r,z"))
+    code = main(["infer-mass", "--r", str(files["r"]), "--model", "photometry"])
     assert code == 1
     err = capsys.readouterr().err
-    assert "not trained yet" in err and "dmprofile train mass" in err
+    assert "'photometry' is missing" in err and "dmprofile train mass" in err
     code = main(["evaluate", "mass", "--data", "nowhere", "--out", "x", "--model", "photometry"])
-    assert code == 1 and "'photometry' is not trained yet" in capsys.readouterr().err
+    assert code == 1 and "'photometry' is missing" in capsys.readouterr().err
 
 
 def test_infer_mass_checks_outputs_first(files, tmp_path, capsys):

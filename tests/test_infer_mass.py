@@ -141,12 +141,27 @@ def test_missing_file_names_the_channel(obs, ensemble, tmp_path):
                                      model=ensemble, seed=0)
 
 
-@pytest.mark.parametrize("name", ["default", "photometry"])
-def test_bundled_models_are_not_trained_yet(obs, name):
-    with pytest.raises(FileNotFoundError, match=(f"bundled disc model '{name}' is not trained "
-                                                 "yet.*dmprofile simulate discs.*dmprofile "
+@pytest.mark.parametrize(("name", "channels"), [
+    ("default", ("u", "g", "r", "i", "z", "mom0", "mom1", "mom2")),
+    ("photometry", ("u", "r", "z"))])
+def test_bundled_ensembles_load_and_check_their_files(name, channels):
+    from dmprofile._infer_mass import load_mass_ensemble
+
+    ensemble = load_mass_ensemble(name)
+    assert ensemble.channels == channels and ensemble.card["name"] == name
+    assert len(ensemble) >= 2 and ensemble.loss == "gaussian_nll"
+    assert ensemble.npix == 128 and len(ensemble.radii) == 20
+
+
+def test_missing_bundled_model_says_how_to_rebuild_it(obs, monkeypatch):
+    from dmprofile import _infer_mass
+
+    monkeypatch.setitem(_infer_mass.BUNDLED_MODELS, "default",
+                        ("mass_nowhere", "u,g,r,i,z,mom0,mom1,mom2"))
+    with pytest.raises(FileNotFoundError, match=("bundled disc model 'default' is missing.*"
+                                                 "dmprofile simulate discs.*dmprofile "
                                                  "train mass")):
-        dmprofile.infer_mass_profile(_maps(obs), model=name)
+        dmprofile.infer_mass_profile(_maps(obs), model="default")
 
 
 def test_model_directory_and_single_member(obs, built, ensemble):
