@@ -91,21 +91,13 @@ class Comparison(MethodResults):
     meta : dict, optional
         Provenance.
 
-    Attributes
-    ----------
-    methods : tuple of str
-        The methods run, in order.
-    posteriors : mapping
-        ``{method: SlopePosterior}`` (read-only).
-    results : mapping
-        ``{method: raw result}``: the `~dmprofile.results.SlopePosterior` of
-        `dmprofile.infer_slope` for ``"network"``, the `~dmprofile.classical.JeansResult` for
-        ``"jeans"`` (read-only).
-    wall_times : mapping
-        ``{method: seconds}`` (read-only).
-    meta : dict
-        Provenance: dmprofile version, seeds (top-level and per method), galaxy parameters given,
-        model load time.
+    Notes
+    -----
+    ``posteriors`` maps each method to its `~dmprofile.results.SlopePosterior`; ``results``
+    holds the raw results (the posterior of `dmprofile.infer_slope` for ``"network"``, the
+    `~dmprofile.classical.JeansResult` for ``"jeans"``); ``methods``, ``wall_times`` (seconds)
+    and ``meta`` (dmprofile version, seeds, galaxy parameters given, model load time) complete
+    it. All are read-only.
 
     Examples
     --------
