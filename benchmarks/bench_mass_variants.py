@@ -96,7 +96,7 @@ def plot(records, figure, path):
     return True
 
 
-def section(records, args, argv):
+def section(records, args, argv, figures=("architectures", "inputs")):
     """Return the markdown section of docs/benchmarks.md."""
     import keras
 
@@ -127,7 +127,7 @@ def section(records, args, argv):
     missing = [k for k in VARIANTS if k not in records]
     if missing:
         lines += ["", "Not run on this machine: " + ", ".join(missing) + "."]
-    lines += ["", "Figures: `docs/_static/mass_architectures.png`, `docs/_static/mass_inputs.png`.",
+    lines += ["", "Figures: " + ", ".join(f"`docs/_static/mass_{f}.png`" for f in figures) + ".",
               "", "Command: `nice -n 10 python benchmarks/bench_mass_variants.py "
               + " ".join(argv if argv is not None else sys.argv[1:]) + "`"]
     return "\n".join(lines)
@@ -156,13 +156,13 @@ def main(argv=None):
               + " ".join(f"{v:.3f}" for v in rec["rmse"]), flush=True)
         (out / "variants.json").write_text(json.dumps(records, indent=1))
     static = ROOT / "docs" / "_static"
-    for figure in ("architectures", "inputs"):
-        plot(records, figure, static / f"mass_{figure}.png")
+    drawn = [f for f in ("architectures", "inputs")
+             if plot(records, f, static / f"mass_{f}.png")]
     if not args.no_write:
         from _report import write_section
 
         write_section(ROOT / "docs" / "benchmarks.md", "mass-variants",
-                      section(records, args, argv))
+                      section(records, args, argv, drawn))
     return records
 
 
