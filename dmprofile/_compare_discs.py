@@ -95,11 +95,12 @@ def rotation_curve_from_images(images, *, distance=None, distance_err=None):
 
     distance = _distance(images, distance)
     distance_err = 0.1 * distance if distance_err is None else u.Quantity(distance_err, u.Mpc)
-    velocity = _hdu(images, "mom1", required=False)
+    velocity = next((hdu for hdu in (_hdu(images, name, required=False)
+                                     for name in ("mom1", "cube")) if hdu is not None), None)
     if velocity is None:
-        velocity = _hdu(images, "cube", required=False)
-    if velocity is None:
-        velocity = _hdu(images, "mom1")
+        msg = ("argument 'images' has no 'mom1' channel (nor a 'cube'), which the "
+               "rotation-curve route needs for the tilted rings")
+        raise ValueError(msg)
     rings = fit_tilted_rings(velocity, distance=distance, distance_err=distance_err)
     if len(rings) < 2:
         msg = f"the tilted-ring fit kept {len(rings)} ring(s); a rotation curve needs 2 or more"

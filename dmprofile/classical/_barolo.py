@@ -18,8 +18,10 @@ from pathlib import Path
 
 import numpy as np
 from astropy import units as u
+from astropy.coordinates import SkyCoord
 from astropy.io import fits
 from astropy.table import QTable
+from astropy.wcs import WCS
 
 from .._utils import as_value, require
 from .._version import __version__
@@ -108,9 +110,6 @@ def fit_3dbarolo(cube, *, distance, distance_err=None, free=("v_rot", "v_disp"),
     hdu = _cube_hdu(cube)
     rings = fit_tilted_rings(hdu, distance=distance, distance_err=distance_err, radii=radii)
     arcsec = (rings["radius"].to_value(u.kpc) / (dist * 1e3) * u.rad).to_value(u.arcsec)
-    from astropy.coordinates import SkyCoord
-    from astropy.wcs import WCS
-
     wcs = WCS(hdu.header).celestial
     centre = SkyCoord(np.median(rings["ra_center"]), np.median(rings["dec_center"]))
     x0, y0 = (float(v) for v in wcs.world_to_pixel(centre))
