@@ -81,11 +81,11 @@ def rotation_curve_route(suite, row, seed):
 
 def add_cnn(suite, ensemble, results):
     """Add the ensemble's median (and 68 % band) to every result (always recomputed)."""
-    from dmprofile.nets._mass_evaluation import _inputs
+    from dmprofile.nets import suite_inputs
 
     rows = np.array([r["row"] for r in results])
     start = time.perf_counter()
-    pred = ensemble.predict_log10(_inputs(suite, ensemble, rows))
+    pred = ensemble.predict_log10(**suite_inputs(suite, ensemble, rows))
     per_galaxy = (time.perf_counter() - start) / max(len(rows), 1)
     for k, res in enumerate(results):
         res.update({"cnn": pred["median"][k].tolist(), "cnn_lower_68": pred["lower_68"][k].tolist(),

@@ -46,14 +46,14 @@ def parse_models(items):
 
 def time_one(ensemble, suite, row, *, repeats=5):
     """Median seconds to predict one galaxy from its stacked channels (after a warm-up)."""
-    from dmprofile.nets._mass_evaluation import _inputs
+    from dmprofile.nets import suite_inputs
 
-    x = _inputs(suite, ensemble, np.array([row]))
-    ensemble.predict(x)
+    x = suite_inputs(suite, ensemble, np.array([row]))
+    ensemble.predict(**x)
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
-        ensemble.predict(x)
+        ensemble.predict(**x)
         times.append(time.perf_counter() - start)
     return float(np.median(times))
 
@@ -137,14 +137,14 @@ def plot_two_galaxies(ensembles, suite, rows, path):
     """Draw the paper's Fig. 6: two test galaxies, each ensemble's median and 68 % band."""
     import matplotlib.pyplot as plt
 
-    from dmprofile.nets._mass_evaluation import _inputs
+    from dmprofile.nets import suite_inputs
 
     fig, axes = plt.subplots(1, len(rows), figsize=(6 * len(rows), 4.2))
     radii = suite.radii.value
     for ax, row in zip(np.atleast_1d(axes), rows, strict=True):
         truth = np.asarray(suite.truth["log_mdm"][row], dtype=float)
         for k, (label, ens) in enumerate(ensembles.items()):
-            pred = ens.predict_log10(_inputs(suite, ens, np.array([row])))
+            pred = ens.predict_log10(**suite_inputs(suite, ens, np.array([row])))
             shift = 1.0 + 0.03 * (k - 0.5)
             ax.errorbar(radii * shift, pred["median"][0],
                         yerr=[pred["median"][0] - pred["lower_68"][0],

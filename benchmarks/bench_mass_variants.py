@@ -47,14 +47,18 @@ VARIANTS = {
 
 def run_variant(name, args):
     """Train (or resume) one variant and score it on the test galaxies; return its record."""
+    from astropy import units as u
+
     from dmprofile.nets import evaluate_mass, train_mass
 
     arch, channels, _ = VARIANTS[name]
     out = Path(args.models_dir) / name
+    fov = None if args.physical_fov is None else args.physical_fov * u.kpc
     model = train_mass(args.suite, out, channels=channels, architecture=arch, loss="mse",
                        epochs=args.epochs, batch_size=args.batch_size, seed=0,
                        patience=args.patience, learning_rate=args.learning_rate,
-                       lr_patience=args.lr_patience, progress=False, name=name)
+                       lr_patience=args.lr_patience, progress=False, name=name,
+                       physical_fov=fov)
     table = evaluate_mass(args.suite, model, out / "evaluation", split="test")
     training = model.card["training"]
     return {"architecture": arch, "channels": list(channels),
@@ -113,8 +117,12 @@ def section(records, args, argv, figures=("architectures", "inputs")):
              f"{args.learning_rate:g} (halved on plateaus), batch {args.batch_size}, at most "
              f"{args.epochs} epochs, early stopping after {args.patience}; split by galaxy "
              "(seed 0), scored on the held-out test galaxies of the suite "
-             f"`{Path(args.suite).name}`. Errors in dex; the last two columns are the "
-             "baselines' RMSE at 10 kpc.", "",
+             f"`{Path(args.suite).name}`. "
+             + ("The networks read the suite's angular grid (17.2 arcmin, 8-40 Mpc). "
+                if args.physical_fov is None else
+                f"The images are resampled onto a {args.physical_fov:g} kpc field with each "
+                "galaxy's distance (`dmprofile.observe.to_physical_grid`). ")
+             + "Errors in dex; the last two columns are the baselines' RMSE at 10 kpc.", "",
              f"| variant | channels | epochs (best) | s / epoch | {head} | M*-only 10 kpc | "
              "median 10 kpc |", "|---|---|---|---|" + "---|" * len(picks) + "---|---|"]
     i10 = picks[2]
@@ -143,6 +151,8 @@ def main(argv=None):
     parser.add_argument("--lr-patience", type=int, default=2)
     parser.add_argument("--learning-rate", type=float, default=1e-3)
     parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--physical-fov", type=float, default=None, metavar="KPC",
+                        help="resample the images onto this physical field (kpc)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
 

@@ -125,8 +125,10 @@ def infer_mass_profile(images, *, model="default", seed=None, centre=None, dista
         Centre of the network grid; default the centre of the pixel grid of the first image
         given (in the order of the model's channels, the cube last).
     distance : `~astropy.units.Quantity` [length], optional
-        Distance of the galaxy, checked against the training range only (default: the
-        ``DIST_MPC`` keyword of a band image, when there is one).
+        Distance of the galaxy (default: the ``DIST_MPC`` keyword of an image, when there
+        is one). Checked against the training range; required by models that read a
+        physical grid (``physical_grid`` in their card, such as the bundled ones), which
+        resample the images onto a fixed field in kpc with it.
     batch_size : int
         Rows per network call.
 
@@ -141,7 +143,8 @@ def infer_mass_profile(images, *, model="default", seed=None, centre=None, dista
     ------
     ValueError
         For a missing or unknown channel, a channel without WCS, all-NaN images, band images
-        with NaN on the network grid, or a channel given twice; the message names it.
+        with NaN on the network grid, or a channel given twice (the message names it); or no
+        distance for a model that needs one.
     FileNotFoundError
         For a missing bundled model or file.
     astropy.units.UnitTypeError
@@ -172,8 +175,21 @@ def infer_mass_profile(images, *, model="default", seed=None, centre=None, dista
     outside = _warn_outside(info["summaries"], ensemble.card.get("training_ranges", {}))
     meta = {"dmprofile_version": __version__, "seed": seed, "model_path": str(ensemble.path),
             "outside_training_ranges": outside, **info}
-    return ensemble.predict(x, batch_size=as_int(batch_size, "batch_size", minimum=1),
+    return ensemble.predict(x, distance=_distance(info, ensemble),
+                            batch_size=as_int(batch_size, "batch_size", minimum=1),
                             meta=meta)[0]
+
+
+def _distance(info, ensemble):
+    """Return the distance (Quantity) of a prepared galaxy, or None; required by a physical grid."""
+    from astropy import units as u
+
+    value = info["summaries"].get("distance")
+    if value is None and ensemble.members[0].physical_grid is not None:
+        msg = ("argument 'distance' is required: the model reads the images on a physical grid "
+               "and no image header gives DIST_MPC")
+        raise ValueError(msg)
+    return None if value is None else value * u.Mpc
 
 
 def prepare_inputs(images, ensemble, *, centre=None, distance=None):
@@ -252,9 +268,10 @@ def infer_mass_profiles(table, *, model="default", seed=None, batch_size=64, cli
     ----------
     table : `~astropy.table.Table` or list of mapping
         One row per galaxy, one column per channel (``u`` ... ``mom2``, ``cube``) holding
-        file names (other columns, e.g. ``name``, are ignored; a column ``name`` or
-        ``galaxy`` is copied into each profile's ``meta["galaxy"]``); or a list of mappings
-        as ``images`` of `infer_mass_profile`.
+        file names (a column ``name`` or ``galaxy`` is copied into each profile's
+        ``meta["galaxy"]``; a column ``distance``, a Quantity or numbers in Mpc, gives the
+        distances when the headers do not; other columns are ignored); or a list of
+        mappings as ``images`` of `infer_mass_profile`.
     model : str, `~pathlib.Path` or `~dmprofile.nets.BootstrapEnsemble`
         See `load_mass_ensemble` (a directory when ``client`` is given).
     seed : int, optional
@@ -306,7 +323,7 @@ def _rows(table):
     from .observe import CHANNELS
 
     if isinstance(table, (list, tuple)):
-        return [(dict(row), None) for row in table]
+        return [(dict(row), None, None) for row in table]
     colnames = getattr(table, "colnames", None)
     if colnames is None:
         msg = f"argument 'table' must be a Table or a list of mappings, got {type(table).__name__}"
@@ -317,18 +334,28 @@ def _rows(table):
                f"got {colnames}")
         raise ValueError(msg)
     label = next((c for c in colnames if c.lower() in ("name", "galaxy")), None)
-    return [({k: str(row[k]) for k in keys}, None if label is None else str(row[label]))
-            for row in table]
+    distances = [None] * len(table)
+    if "distance" in colnames:
+        from astropy import units as u
+
+        from ._utils import as_value
+
+        column = table["distance"]
+        column = column if isinstance(column, u.Quantity) else np.asarray(column, float) * u.Mpc
+        distances = as_value(column, u.Mpc, "table['distance']", positive=True,
+                             allow_zero=False) * u.Mpc
+    return [({k: str(row[k]) for k in keys}, None if label is None else str(row[label]), d)
+            for row, d in zip(table, distances, strict=True)]
 
 
 def _run_chunk(rows, model, seed, batch_size, start):
     """Infer the profiles of a list of (images, name) rows with one loaded ensemble."""
     ensemble = load_mass_ensemble(model)
     out = []
-    for k, (images, name) in enumerate(rows):
+    for k, (images, name, distance) in enumerate(rows):
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", DMProfileWarning)
-            x, info = prepare_inputs(images, ensemble)
+            x, info = prepare_inputs(images, ensemble, distance=distance)
             outside = _warn_outside(info["summaries"], ensemble.card.get("training_ranges", {}))
         for w in caught:
             if not issubclass(w.category, DMProfileWarning):
@@ -337,5 +364,6 @@ def _run_chunk(rows, model, seed, batch_size, start):
                 "model_path": str(ensemble.path), "outside_training_ranges": outside, **info}
         if name is not None:
             meta["galaxy"] = name
-        out.append(ensemble.predict(x, batch_size=batch_size, meta=meta)[0])
+        out.append(ensemble.predict(x, distance=_distance(info, ensemble),
+                                    batch_size=batch_size, meta=meta)[0])
     return out

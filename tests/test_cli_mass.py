@@ -53,6 +53,29 @@ def test_train_and_evaluate_mass(built, tmp_path, capsys):
     assert "galaxies, selection 'test'" in capsys.readouterr().out
 
 
+def test_train_mass_on_a_physical_grid_calibrates_and_evaluates(built, tmp_path, capsys):
+    out = tmp_path / "phys"
+    code = main(["train", "mass", "--data", str(built["suite"]), "--out", str(out),
+                 "--members", "2", "--architecture", json.dumps(TINY), "--epochs", "1",
+                 "--batch-size", "4", "--channels", "r,mom1", "--loss", "gaussian_nll",
+                 "--quiet", "--physical-fov", "80"])
+    assert code == 0
+    card = json.loads((out / "ensemble.json").read_text())
+    assert card["input"]["physical_grid"]["fov_kpc"] == 80.0
+    assert len(card["calibration"]["sigma_scale"]) == 20
+    assert "calibrated on" in capsys.readouterr().out
+    code = main(["evaluate", "mass", "--data", str(built["suite"]), "--model", str(out),
+                 "--out", str(tmp_path / "ev")])
+    assert code == 0
+    report = json.loads((tmp_path / "ev" / "mass_evaluation.json").read_text())
+    assert len(report["network"]["coverage_68"]) == 20
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "mass", "--data", str(built["suite"]), "--out", str(tmp_path / "y"),
+              "--physical-fov", "-3"])
+    assert exit_info.value.code == 2
+    assert "--physical-fov: must be a positive number" in capsys.readouterr().err
+
+
 def test_train_mass_bad_architecture(built, tmp_path, capsys):
     code = main(["train", "mass", "--data", str(built["suite"]), "--out", str(tmp_path / "x"),
                  "--architecture", "D"])

@@ -11,7 +11,7 @@ from astropy.wcs import WCS
 pytest.importorskip("keras")
 pytest.importorskip("reproject")
 
-from disc_mass_helpers import MODEL_CHANNELS, tiny_build, tiny_observation  # noqa: E402
+from disc_mass_helpers import MODEL_CHANNELS, TINY, tiny_build, tiny_observation  # noqa: E402
 
 import dmprofile  # noqa: E402
 from dmprofile.exceptions import DMProfileWarning  # noqa: E402
@@ -232,3 +232,42 @@ def test_export_copies_what_the_ensemble_needs_and_no_checkpoints(ensemble, obs,
     np.testing.assert_array_equal(_log_median(a), _log_median(b))
     with pytest.raises(ValueError, match="'directory' must be a new or empty"):
         ensemble.export(tmp_path / "bundle")
+
+
+def test_a_physical_grid_model_uses_the_distance(built, obs, tmp_path):
+    from dmprofile.nets import train_mass
+    from dmprofile.observe import stack_channels
+
+    phys = train_mass(built["suite"], tmp_path / "phys", channels=MODEL_CHANNELS,
+                      architecture=TINY, loss="gaussian_nll", n_members=1, epochs=1,
+                      batch_size=4, progress=False, physical_fov=80 * u.kpc)
+    maps = _maps(obs)
+    header_distance = obs["R"].header["DIST_MPC"] * u.Mpc
+    profile = dmprofile.infer_mass_profile(maps, model=phys, seed=0)
+    direct = phys.predict(stack_channels(obs, MODEL_CHANNELS), distance=header_distance)[0]
+    np.testing.assert_allclose(_log_median(profile), _log_median(direct), atol=1e-9)
+    given = dmprofile.infer_mass_profile(maps, model=phys, seed=0, distance=header_distance)
+    np.testing.assert_allclose(_log_median(given), _log_median(profile), atol=1e-9)
+    bare = {}
+    for name, hdu in maps.items():
+        bare[name] = hdu.copy()
+        bare[name].header.remove("DIST_MPC", ignore_missing=True)
+    with pytest.raises(ValueError, match="argument 'distance' is required"):
+        dmprofile.infer_mass_profile(bare, model=phys)
+    with pytest.warns(DMProfileWarning, match="input distance"):
+        farther = dmprofile.infer_mass_profile(bare, model=phys, distance=3 * header_distance)
+    assert not np.allclose(_log_median(farther), _log_median(profile))
+    # a table of files takes the distances from a column
+    from astropy.table import Table
+
+    files = {}
+    for name, hdu in bare.items():
+        files[name] = str(tmp_path / f"{name}.fits")
+        fits.HDUList([fits.PrimaryHDU(), hdu]).writeto(files[name])
+    table = Table(rows=[[*files.values(), header_distance.value]],
+                  names=[*files, "distance"])
+    from_table = dmprofile.infer_mass_profiles(table, model=phys, seed=0)[0]
+    np.testing.assert_allclose(_log_median(from_table), _log_median(profile), atol=1e-6)
+    table["distance"] = [-1.0]
+    with pytest.raises(ValueError, match="table\\['distance'\\]"):
+        dmprofile.infer_mass_profiles(table, model=phys)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 __all__ = ["add_catalogue_arguments", "add_run_arguments", "galaxy_parameters",
            "read_catalogue", "save_figure", "write_table", "HelpFormatter", "positive_int",
+           "positive_float",
            "non_negative_int", "fraction", "check_output", "resolve_seed", "TABLE_FORMATS",
            "FIGURE_SUFFIXES", "POSTERIOR_SUFFIXES"]
 
@@ -37,6 +38,18 @@ class HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
 def positive_int(text):
     """Argparse type: an integer >= 1."""
     return _int(text, 1, "a positive integer")
+
+
+def positive_float(text):
+    """Argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not (value > 0 and value < float("inf")):
+        msg = f"must be a positive number, got {text!r}"
+        raise argparse.ArgumentTypeError(msg)
+    return value
 
 
 def non_negative_int(text):

@@ -11,6 +11,7 @@ from .common import (
     add_run_arguments,
     check_output,
     non_negative_int,
+    positive_float,
     positive_int,
     resolve_seed,
     save_figure,
@@ -49,7 +50,8 @@ def register(subparsers):
                    help="centre of the grid, right ascension (default: centre of the first image)")
     p.add_argument("--dec", type=float, default=None, metavar="DEG", help="centre, declination")
     p.add_argument("--distance", type=float, default=None, metavar="MPC",
-                   help="distance, checked against the training range")
+                   help="distance (default: DIST_MPC of the headers); needed by models "
+                        "that read a physical grid")
     p.add_argument("--batch-size", type=positive_int, default=64, help="rows per network call")
     add_run_arguments(p, seed_help="seed recorded with the profile",
                       plot_help="the mass profile", output_help="the profile (MassProfile.write)",
@@ -94,7 +96,13 @@ def add_train_mass(train_sub):
     p.add_argument("--reverse-velocity", action="store_true",
                    help="also negate mom1 in half of the augmented rows (time reversal)")
     p.add_argument("--name", default="mass", help="name of the ensemble in its card")
+    p.add_argument("--physical-fov", type=positive_float, default=None, metavar="KPC",
+                   help="resample the images onto this physical field of view (full width, "
+                        "kpc) with each galaxy's distance before the network reads them")
     p.add_argument("--no-augment", action="store_true", help="no symmetry augmentation")
+    p.add_argument("--no-calibrate", action="store_true",
+                   help="do not fit the width scale of a gaussian_nll ensemble on the "
+                        "validation galaxies (BootstrapEnsemble.calibrate)")
     p.add_argument("--restart", action="store_true", help="ignore existing checkpoints")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="dask.distributed scheduler: one member per task")
@@ -211,6 +219,9 @@ def _architecture(text):
 
 
 def _train_mass(args):
+    import numpy as np
+    from astropy import units as u
+
     from ..nets import train_mass
 
     channels = None
@@ -231,7 +242,9 @@ def _train_mass(args):
                               lr_patience=args.lr_patience, augment=not args.no_augment,
                               name=args.name,
                               reverse_velocity=args.reverse_velocity, resume=not args.restart,
-                              progress=not args.quiet, client=client)
+                              progress=not args.quiet, client=client,
+                              physical_fov=None if args.physical_fov is None
+                              else args.physical_fov * u.kpc)
     finally:
         if client is not None:
             client.close()
@@ -239,6 +252,14 @@ def _train_mass(args):
     for k, metrics in enumerate(ensemble.card["metrics"]["members_validation"]):
         if "rmse_all" in metrics:
             print(f"  member {k}: validation RMSE {metrics['rmse_all']:.4f} dex")
+    if args.loss == "gaussian_nll" and not args.no_calibrate and args.val_fraction > 0:
+        entry = ensemble.calibrate(args.data, batch_size=64)
+        before = {k: float(np.mean(v)) for k, v in entry["coverage_before"].items()}
+        after = {k: float(np.mean(v)) for k, v in entry["coverage_after"].items()}
+        print(f"  calibrated on {entry['n_galaxies']} validation galaxies: width scale "
+              f"{min(entry['sigma_scale']):.2f}-{max(entry['sigma_scale']):.2f}; 68 % / 95 % "
+              f"coverage {before['68']:.1%} / {before['95']:.1%} -> "
+              f"{after['68']:.1%} / {after['95']:.1%}")
     print(f"ensemble written to {args.out}")
     return 0
 

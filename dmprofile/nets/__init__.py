@@ -28,7 +28,7 @@ __all__ = ["build_mdcnn", "mixture_nll", "MCDropout", "MixtureHead", "SelectChan
            "gaussian_nll", "MassProfileTask", "augment_mass_images", "image_summaries",
            "train_mass", "MassModel", "load_mass_model", "BootstrapEnsemble", "bootstrap_rows",
            "ensemble_quantiles", "smoothgrad", "plot_saliency", "evaluate_mass",
-           "mstar_only_profile"]
+           "mstar_only_profile", "suite_inputs"]
 
 _LOCATIONS = {
     "build_mdcnn": "_architectures",
@@ -70,6 +70,7 @@ _LOCATIONS = {
     "plot_saliency": "_mass_saliency",
     "evaluate_mass": "_mass_evaluation",
     "mstar_only_profile": "_mass_evaluation",
+    "suite_inputs": "_mass_evaluation",
 }
 
 

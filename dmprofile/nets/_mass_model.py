@@ -122,7 +122,46 @@ class MassModel:
         """The radii of the outputs (`~astropy.units.Quantity`)."""
         return np.asarray(self.card["output"]["radii_kpc"], dtype=float) * u.kpc
 
-    def predict_log10(self, images, *, batch_size=64):
+    @property
+    def physical_grid(self):
+        """The physical grid the network reads (dict with ``fov_kpc``), or None (angular)."""
+        return self.card["input"].get("physical_grid")
+
+    def prepare(self, images, distance=None):
+        """Return the network input: checked channels, on the physical grid if the model has one.
+
+        Parameters
+        ----------
+        images : array-like or dict
+            Stacked channels in the model's order on the suite's angular grid, or a mapping
+            channel -> image (see `as_channel_array`).
+        distance : `~astropy.units.Quantity` [length], optional
+            Distance of each galaxy (scalar or one per stack); needed when the model reads a
+            physical grid (`physical_grid`), ignored otherwise.
+
+        Returns
+        -------
+        ndarray, float32, shape (n, n_channels, npix, npix)
+
+        Raises
+        ------
+        ValueError
+            For bad images (see `as_channel_array`) or a missing distance.
+        """
+        x = as_channel_array(images, self.channels, self.npix)
+        grid = self.physical_grid
+        if grid is None:
+            return x
+        if distance is None:
+            msg = (f"argument 'distance' is required: the model reads images resampled onto a "
+                   f"{grid['fov_kpc']:g} kpc field, which needs each galaxy's distance")
+            raise ValueError(msg)
+        from ..observe import to_physical_grid
+
+        return to_physical_grid(x, distance, native_fov=grid["native_fov_arcmin"] * u.arcmin,
+                                fov=grid["fov_kpc"] * u.kpc)
+
+    def predict_log10(self, images, *, distance=None, batch_size=64):
         """Return the predicted log10 masses and widths (dex; None for an MSE network).
 
         Parameters
@@ -130,6 +169,8 @@ class MassModel:
         images : array-like or dict
             Stacked channels in the model's order, or a mapping channel -> image
             (see `as_channel_array`).
+        distance : `~astropy.units.Quantity` [length], optional
+            Distance of each galaxy, for a model that reads a physical grid (see `prepare`).
         batch_size : int
             Rows per network call.
 
@@ -138,7 +179,23 @@ class MassModel:
         mean : ndarray, shape (n, n_radii)
         sigma : ndarray, shape (n, n_radii), or None
         """
-        x = as_channel_array(images, self.channels, self.npix)
+        return self.predict_prepared(self.prepare(images, distance), batch_size=batch_size)
+
+    def predict_prepared(self, x, *, batch_size=64):
+        """Return log10 masses and widths for inputs already made by `prepare`.
+
+        Parameters
+        ----------
+        x : ndarray, shape (n, n_channels, npix, npix)
+            The output of `prepare`.
+        batch_size : int
+            Rows per network call.
+
+        Returns
+        -------
+        mean : ndarray, shape (n, n_radii)
+        sigma : ndarray, shape (n, n_radii), or None
+        """
         pred = predict_batches(self.keras_model, x, int(batch_size))
         n = int(self.card["output"]["n_radii"])
         if self.loss != "gaussian_nll":

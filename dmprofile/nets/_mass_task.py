@@ -245,6 +245,11 @@ class MassProfileTask(Task):
     bootstrap : tuple of (int, int), optional
         ``(seed, member)``: train on a bootstrap resample of the training galaxies (see
         `~dmprofile.nets.bootstrap_rows`); used by `~dmprofile.nets.BootstrapEnsemble`.
+    physical_fov : `~astropy.units.Quantity` [length], optional
+        Resample every image stack onto this fixed physical field of view (full width, e.g.
+        100 kpc) with its galaxy's distance (`~dmprofile.observe.to_physical_grid`) before the
+        network reads it; the card records it, and the model then needs the distance of every
+        galaxy it is given. Default: the network reads the angular grid of the suite.
     name : str
         Task name (``"mass"``).
 
@@ -259,7 +264,10 @@ class MassProfileTask(Task):
     card_version = MASS_CARD_VERSION
 
     def __init__(self, *, channels=None, architecture="B", loss="mse", reverse_velocity=False,
-                 bootstrap=None, name="mass"):
+                 bootstrap=None, physical_fov=None, name="mass"):
+        from astropy import units as u
+
+        from .._utils import as_value
         from ._mass_architectures import LOSSES, _spec
 
         if loss not in LOSSES:
@@ -272,6 +280,8 @@ class MassProfileTask(Task):
         self.loss_name = loss
         self.reverse_velocity = bool(reverse_velocity)
         self.bootstrap = None if bootstrap is None else tuple(int(v) for v in bootstrap)
+        self.physical_fov_kpc = None if physical_fov is None else float(as_value(
+            physical_fov, u.kpc, "physical_fov", scalar=True, positive=True, allow_zero=False))
         self.name = name
         self.metric = "val_nll" if loss == "gaussian_nll" else "val_mse"
         self.metric_label = "val NLL" if loss == "gaussian_nll" else "val MSE"
@@ -323,7 +333,9 @@ class MassProfileTask(Task):
             raise ValueError(msg)
         self._selected, index = _channel_indices(suite_channels, self.channels)
         self._suite = suite
-        return images if index == list(range(images.shape[1])) else images[:, index]
+        if self.physical_fov_kpc is None:
+            return images if index == list(range(images.shape[1])) else images[:, index]
+        return physical_inputs(images, index, suite, self.physical_fov_kpc)
 
     def targets(self, truth):
         """Return ``log_mdm`` (log10 Msun at the suite's radii) of every row.
@@ -415,7 +427,8 @@ class MassProfileTask(Task):
         """
         return {"channels": list(self._selected or self.channels or []),
                 "loss": self.loss_name, "reverse_velocity": self.reverse_velocity,
-                "bootstrap": None if self.bootstrap is None else list(self.bootstrap)}
+                "bootstrap": None if self.bootstrap is None else list(self.bootstrap),
+                "physical_fov_kpc": self.physical_fov_kpc}
 
     def augment(self, batch, rng):
         """Apply `augment_mass_images` (the 8 symmetries of the square; see there).
@@ -512,8 +525,16 @@ class MassProfileTask(Task):
         params = [f"log_mdm_{k}" for k in range(n)]
         if self.loss_name == "gaussian_nll":
             params += [f"ln_sigma_{k}" for k in range(n)]
+        grid = None
+        if self.physical_fov_kpc is not None:
+            grid = {"fov_kpc": self.physical_fov_kpc,
+                    "native_fov_arcmin": native_fov_arcmin(self._suite),
+                    "description": "dmprofile.observe.to_physical_grid: each stack resampled "
+                                   "from the native field (arcmin) onto fov_kpc with the "
+                                   "galaxy's distance"}
         return {"input": {"shape": [int(v) for v in input_shape], "dtype": "float32",
-                          "channels": list(self._selected), "normalisation": _NORMALISATION},
+                          "channels": list(self._selected), "normalisation": _NORMALISATION,
+                          "physical_grid": grid},
                 "output": {"target": TARGET, "unit": "dex(Msun)", "radii_kpc": radii,
                            "n_radii": n, "loss": self.loss_name, "parameters": params,
                            "description": "log10 of the dark-matter mass enclosed within "
@@ -562,8 +583,45 @@ class MassProfileTask(Task):
         return load_mass_model(out_dir)
 
     def __repr__(self):
+        grid = ("" if self.physical_fov_kpc is None
+                else f" physical_fov={self.physical_fov_kpc:g} kpc")
         return (f"<MassProfileTask channels={self.channels!r} "
-                f"architecture={self.architecture_choice!r} loss={self.loss_name!r}>")
+                f"architecture={self.architecture_choice!r} loss={self.loss_name!r}{grid}>")
+
+
+def native_fov_arcmin(suite):
+    """Return the field of view [arcmin] of a disc suite's images (from its manifest)."""
+    try:
+        return float(suite.manifest["prior"]["instrument"]["fov_arcmin"])
+    except (AttributeError, KeyError, TypeError):
+        msg = ("the suite records no field of view (manifest prior.instrument.fov_arcmin): "
+               "it cannot be resampled onto a physical grid")
+        raise ValueError(msg) from None
+
+
+def suite_distances(truth):
+    """Return the distance [Mpc] of every row of a disc-suite truth table."""
+    if "prior_distance" not in truth.colnames:
+        msg = "the suite truth table has no 'prior_distance' column (needed for a physical grid)"
+        raise ValueError(msg)
+    column = truth["prior_distance"]
+    return np.asarray(getattr(column, "value", column), dtype=float)
+
+
+def physical_inputs(images, index, suite, fov_kpc, *, chunk=256):
+    """Return the chosen channels of every row on the physical grid (float16, in chunks)."""
+    from astropy import units as u
+
+    from ..observe import to_physical_grid
+
+    native = native_fov_arcmin(suite) * u.arcmin
+    distance = suite_distances(suite.truth)
+    out = np.empty((images.shape[0], len(index)) + images.shape[2:], dtype=np.float16)
+    for start in range(0, len(out), chunk):
+        part = np.asarray(images[start:start + chunk][:, index], dtype=np.float32)
+        out[start:start + chunk] = to_physical_grid(
+            part, distance[start:start + chunk] * u.Mpc, native_fov=native, fov=fov_kpc * u.kpc)
+    return out
 
 
 def regression_metrics(y, pred, *, gaussian=False):

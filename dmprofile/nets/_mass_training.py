@@ -13,7 +13,7 @@ def train_mass(suite, out_dir, *, channels=None, architecture="B", loss="mse", n
                epochs=100, batch_size=32, seed=0, val_fraction=0.2, test_fraction=0.2,
                patience=10, learning_rate=1e-4, lr_patience=3, lr_factor=0.5,
                min_learning_rate=1e-6, augment=True, reverse_velocity=False, resume=True,
-               progress=True, client=None, name="mass"):
+               progress=True, client=None, physical_fov=None, name="mass"):
     """Train a mass-profile network (or a bootstrap ensemble) on a disc suite.
 
     Parameters
@@ -56,6 +56,9 @@ def train_mass(suite, out_dir, *, channels=None, architecture="B", loss="mse", n
         Show progress.
     client : ``dask.distributed.Client``, optional
         For an ensemble: train one member per dask task.
+    physical_fov : `~astropy.units.Quantity` [length], optional
+        Resample the images onto this physical field of view with each galaxy's distance
+        before the network reads them (see `~dmprofile.nets.MassProfileTask`).
     name : str
         Model name recorded in the card.
 
@@ -81,8 +84,9 @@ def train_mass(suite, out_dir, *, channels=None, architecture="B", loss="mse", n
         return BootstrapEnsemble.train(suite, out_dir, n_members=n_members, channels=channels,
                                        architecture=architecture, loss=loss,
                                        reverse_velocity=reverse_velocity, config=config,
-                                       client=client, name=name)
+                                       client=client, physical_fov=physical_fov, name=name)
     data, suite_path = open_disc_suite(suite)
     task = MassProfileTask(channels=channels, architecture=architecture, loss=loss,
-                           reverse_velocity=reverse_velocity, name=name)
+                           reverse_velocity=reverse_velocity, physical_fov=physical_fov,
+                           name=name)
     return Trainer(task, config).fit(data, out_dir, suite_name=suite_path)

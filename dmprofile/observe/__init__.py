@@ -14,6 +14,7 @@ spectral-cube, reproject and matplotlib are imported only by the functions that 
 """
 
 from ._channels import CHANNELS, observe_disc, plot_observation, stack_channels
+from ._grid import to_physical_grid
 from ._hi import HISetup, clipped_flux_fraction, hi_cube
 from ._moments import column_density, moment_maps
 from ._observe import binary_velocities, draw_velocity_errors, observe
@@ -28,5 +29,5 @@ __all__ = ["observe", "draw_velocity_errors", "binary_velocities",
            "ImagingSetup", "sdss_images", "sky_noise_per_pixel",
            "HISetup", "hi_cube", "clipped_flux_fraction",
            "moment_maps", "column_density",
-           "reproject_image", "reproject_cube",
+           "reproject_image", "reproject_cube", "to_physical_grid",
            "CHANNELS", "observe_disc", "stack_channels", "plot_observation"]

@@ -13,8 +13,11 @@ CHANNELS = ("u", "g", "r", "i", "z", "mom0", "mom1", "mom2")
 RADII = np.geomspace(1.0, 100.0, 20)
 
 
-def make_mass_suite(n_galaxies=6, realisations=2, *, npix=16, seed=0):
-    """Return a DiscSuite look-alike: float16 images whose brightness follows the halo mass."""
+def make_mass_suite(n_galaxies=6, realisations=2, *, npix=16, seed=0, fov_arcmin=None):
+    """Return a DiscSuite look-alike: float16 images whose brightness follows the halo mass.
+
+    With ``fov_arcmin`` the manifest records that field of view (for a physical grid).
+    """
     rng = np.random.default_rng(seed)
     rows, images = [], []
     yy, xx = np.mgrid[:npix, :npix] - (npix - 1) / 2
@@ -35,9 +38,12 @@ def make_mass_suite(n_galaxies=6, realisations=2, *, npix=16, seed=0):
                          "prior_log_mstar": log_m200 - 1.8})
     truth = Table(rows=rows)
     images = np.stack(images)
+    prior = {"name": "toy"}
+    if fov_arcmin is not None:
+        prior["instrument"] = {"fov_arcmin": float(fov_arcmin)}
     return SimpleNamespace(images=images, truth=truth, channels=CHANNELS, radii=RADII * u.kpc,
                            checksum=hashlib.sha256(images.tobytes()).hexdigest(),
-                           manifest={"prior": {"name": "toy"}, "n_galaxies": n_galaxies})
+                           manifest={"prior": prior, "n_galaxies": n_galaxies})
 
 
 def thin_disc_field(npix, position_angle, *, inclination=60.0, v_flat=200.0, r_turn=3.0):
