@@ -159,8 +159,8 @@ def main(argv=None):
     parser.add_argument("--n-passes", type=int, default=100, help="Monte-Carlo dropout passes")
     parser.add_argument("--nwalkers", type=int, default=32, help="emcee walkers")
     parser.add_argument("--nsteps", type=int, default=None,
-                        help="emcee steps per walker (default: 10000 per halo family for the "
-                             "mixture, 20000 otherwise)")
+                        help="emcee steps per walker (default: jeans_analysis's, each halo "
+                             "family until its chain spans 50 autocorrelation times)")
     parser.add_argument("--halo", default="mixture",
                         help="Jeans halo prior (default %(default)s, the package default)")
     parser.add_argument("--tracer", default="r_half", choices=("r_half", "fit"),
@@ -186,7 +186,7 @@ def main(argv=None):
                        "jeans": {k: v for k, v in jeans_kwargs.items() if k != "progress"}})
     table.write(args.out_dir / "local_group_dwarfs.ecsv", overwrite=True)
     steps = (f"{args.nsteps} steps" if args.nsteps is not None else
-             "10000 steps per halo family" if args.halo == "mixture" else "20000 steps")
+             "steps until 50 autocorrelation times per halo family")
     header = (f"dmprofile {dmprofile.__version__}, model {model_name}, seed {args.seed}, "
               f"{args.n_passes} passes; Jeans: {args.halo} halo + Baes & van Hese, tracer="
               f"{args.tracer}, {args.nwalkers} walkers x {steps}"
