@@ -70,7 +70,7 @@ _LOCATIONS = {
     "plot_saliency": "_mass_saliency",
     "evaluate_mass": "_mass_evaluation",
     "mstar_only_profile": "_mass_evaluation",
-    "suite_inputs": "_mass_evaluation",
+    "suite_inputs": "_mass_task",
 }
 
 

@@ -382,8 +382,7 @@ class BootstrapEnsemble:
             For MSE members (no widths to scale), another suite, an ensemble without a
             directory, or an empty validation split.
         """
-        from ._mass_evaluation import suite_inputs
-        from ._mass_task import open_disc_suite
+        from ._mass_task import open_disc_suite, suite_inputs
 
         if self.loss != "gaussian_nll":
             msg = "only an ensemble of Gaussian-NLL members has widths to calibrate"

@@ -22,7 +22,7 @@ from astropy.table import QTable
 from .._utils import atomic_write_text
 from .._version import __version__
 
-__all__ = ["evaluate_mass", "mstar_only_profile", "suite_inputs", "EVALUATION_FILE"]
+__all__ = ["evaluate_mass", "mstar_only_profile", "EVALUATION_FILE"]
 
 #: The JSON report written by `evaluate_mass`.
 EVALUATION_FILE = "mass_evaluation.json"
@@ -117,47 +117,6 @@ def _select(data, ensemble, split):
     return rows, "test", train
 
 
-def suite_inputs(suite, model, rows):
-    """Return the inputs of a mass model for rows of a disc suite (images and distances).
-
-    Parameters
-    ----------
-    suite : `~dmprofile.suites.DiscSuite`
-        The suite (its ``images``, ``channels`` and truth table).
-    model : `~dmprofile.nets.BootstrapEnsemble` or `~dmprofile.nets.MassModel`
-        The model (its ``channels``).
-    rows : array of int
-        The rows.
-
-    Returns
-    -------
-    dict
-        ``images`` (float32, the model's channels in order) and ``distance`` (Quantity in
-        Mpc, from the truth column ``prior_distance``, or None when the suite has none):
-        keyword arguments of ``predict_log10`` and ``predict``.
-
-    Raises
-    ------
-    ValueError
-        If the suite lacks a channel the model reads.
-    """
-    from ._mass_task import suite_distances
-
-    suite_channels = tuple(suite.channels)
-    missing = [c for c in model.channels if c not in suite_channels]
-    if missing:
-        msg = (f"the suite lacks the channel(s) {', '.join(missing)} that the model reads "
-               f"(suite channels: {', '.join(suite_channels)})")
-        raise ValueError(msg)
-    rows = np.asarray(rows, dtype=int)
-    index = [suite_channels.index(c) for c in model.channels]
-    distance = None
-    if "prior_distance" in suite.truth.colnames:
-        distance = suite_distances(suite.truth)[rows] * u.Mpc
-    return {"images": np.asarray(suite.images[rows][:, index], dtype=np.float32),
-            "distance": distance}
-
-
 def _metrics(pred, truth):
     err = pred["median"] - truth
     inside = {level: (pred[f"lower_{level}"] <= truth) & (truth <= pred[f"upper_{level}"])
@@ -227,7 +186,7 @@ def evaluate_mass(suite, model, out_dir=None, *, split="auto", batch_size=64):
         [dex]; ``meta`` holds the whole report (also written as JSON: radii, per-radius
         metrics, baselines with their descriptions, RMSE ratios, rows and selection).
     """
-    from ._mass_task import open_disc_suite
+    from ._mass_task import open_disc_suite, suite_inputs
 
     data, suite_path = open_disc_suite(suite)
     ensemble = _ensemble(model)

@@ -27,7 +27,7 @@ from ._modeldir import column_ranges
 from ._task import Task
 
 __all__ = ["MassProfileTask", "augment_mass_images", "image_summaries", "bootstrap_rows",
-           "open_disc_suite", "TARGET", "OBSERVATION_COLUMNS"]
+           "open_disc_suite", "suite_inputs", "TARGET", "OBSERVATION_COLUMNS"]
 
 #: Column of the suite truth table that the networks learn (log10 Msun at ``radii``).
 TARGET = "log_mdm"
@@ -637,3 +637,44 @@ def regression_metrics(y, pred, *, gaussian=False):
         out["coverage_68"] = np.mean(np.abs(err) <= sigma, axis=0).tolist()
         out["median_sigma"] = np.median(sigma, axis=0).tolist()
     return out
+
+
+def suite_inputs(suite, model, rows):
+    """Return the inputs of a mass model for rows of a disc suite (images and distances).
+
+    Parameters
+    ----------
+    suite : `~dmprofile.suites.DiscSuite`
+        The suite (its ``images``, ``channels`` and truth table).
+    model : `~dmprofile.nets.BootstrapEnsemble` or `~dmprofile.nets.MassModel`
+        The model (its ``channels``).
+    rows : array of int
+        The rows.
+
+    Returns
+    -------
+    dict
+        ``images`` (float32, the model's channels in order) and ``distance`` (Quantity in
+        Mpc, from the truth column ``prior_distance``, or None when the suite has none):
+        keyword arguments of ``predict_log10`` and ``predict``.
+
+    Raises
+    ------
+    ValueError
+        If the suite lacks a channel the model reads.
+    """
+    from astropy import units as u
+
+    suite_channels = tuple(suite.channels)
+    missing = [c for c in model.channels if c not in suite_channels]
+    if missing:
+        msg = (f"the suite lacks the channel(s) {', '.join(missing)} that the model reads "
+               f"(suite channels: {', '.join(suite_channels)})")
+        raise ValueError(msg)
+    rows = np.asarray(rows, dtype=int)
+    index = [suite_channels.index(c) for c in model.channels]
+    distance = None
+    if "prior_distance" in suite.truth.colnames:
+        distance = suite_distances(suite.truth)[rows] * u.Mpc
+    return {"images": np.asarray(suite.images[rows][:, index], dtype=np.float32),
+            "distance": distance}
