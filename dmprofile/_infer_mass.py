@@ -127,8 +127,8 @@ def infer_mass_profile(images, *, model="default", seed=None, centre=None, dista
     distance : `~astropy.units.Quantity` [length], optional
         Distance of the galaxy (default: the ``DIST_MPC`` keyword of an image, when there
         is one). Checked against the training range; required by models that read a
-        physical grid (``physical_grid`` in their card, such as the bundled ones), which
-        resample the images onto a fixed field in kpc with it.
+        physical grid (``physical_grid`` in their card; the bundled ones read the angular
+        grid), which resample the images onto a fixed field in kpc with it.
     batch_size : int
         Rows per network call.
 
@@ -175,20 +175,16 @@ def infer_mass_profile(images, *, model="default", seed=None, centre=None, dista
     outside = _warn_outside(info["summaries"], ensemble.card.get("training_ranges", {}))
     meta = {"dmprofile_version": __version__, "seed": seed, "model_path": str(ensemble.path),
             "outside_training_ranges": outside, **info}
-    return ensemble.predict(x, distance=_distance(info, ensemble),
+    return ensemble.predict(x, distance=_distance(info),
                             batch_size=as_int(batch_size, "batch_size", minimum=1),
                             meta=meta)[0]
 
 
-def _distance(info, ensemble):
-    """Return the distance (Quantity) of a prepared galaxy, or None; required by a physical grid."""
+def _distance(info):
+    """Return the distance (Quantity) of a prepared galaxy, or None (`MassModel.prepare` checks)."""
     from astropy import units as u
 
     value = info["summaries"].get("distance")
-    if value is None and ensemble.members[0].physical_grid is not None:
-        msg = ("argument 'distance' is required: the model reads the images on a physical grid "
-               "and no image header gives DIST_MPC")
-        raise ValueError(msg)
     return None if value is None else value * u.Mpc
 
 
@@ -364,6 +360,6 @@ def _run_chunk(rows, model, seed, batch_size, start):
                 "model_path": str(ensemble.path), "outside_training_ranges": outside, **info}
         if name is not None:
             meta["galaxy"] = name
-        out.append(ensemble.predict(x, distance=_distance(info, ensemble),
+        out.append(ensemble.predict(x, distance=_distance(info),
                                     batch_size=batch_size, meta=meta)[0])
     return out
