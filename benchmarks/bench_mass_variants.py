@@ -8,7 +8,8 @@ variants are the four architectures on the paper's six channels (u, r, z + the t
 and network B on all 8 channels; u, r, z + HI; i + mom1; HI only; u, r, z; i only.
 
 Training is resumable: each variant trains in ``--models-dir/<variant>`` and a finished one is
-only evaluated again. Writes ``variants.json`` there, the figures
+only evaluated again. Merges the records into ``variants.json`` there (those of variants not
+run this time are kept, with the command that made them) and writes the figures
 docs/_static/mass_architectures.png and docs/_static/mass_inputs.png, and the
 ``mass-variants`` section of docs/benchmarks.md (``--no-write`` to skip). Run with::
 
@@ -67,9 +68,31 @@ def run_variant(name, args):
             "epochs_run": training["epochs_run"], "best_epoch": training["best_epoch"],
             "elapsed_s": training["elapsed_s"],
             "s_per_epoch": training["elapsed_s"] / max(training["epochs_run"], 1),
+            "learning_rate": training["learning_rate"], "max_epochs": training["max_epochs"],
+            "patience": training["patience"], "physical_fov_kpc": args.physical_fov,
             "n_test_galaxies": table.meta["n_galaxies"], "radii_kpc": table.meta["radii_kpc"],
             "rmse": table.meta["network"]["rmse"], "mae": table.meta["network"]["mae"],
             "baselines": {k: v["rmse"] for k, v in table.meta["baselines"].items()}}
+
+
+def load_records(path):
+    """Return the records of earlier runs kept in ``variants.json`` (empty if there is none).
+
+    Records written before the learning rate and the command were kept get them from the
+    variant's model card and a note that the command was not recorded.
+    """
+    if not path.exists():
+        return {}
+    records = json.loads(path.read_text())
+    for name, rec in records.items():
+        if "learning_rate" not in rec:
+            card = json.loads((path.parent / name / "model_card.json").read_text())
+            training = card["training"]
+            rec.update(learning_rate=training["learning_rate"],
+                       max_epochs=training["max_epochs"], patience=training["patience"],
+                       physical_fov_kpc=None)
+        rec.setdefault("command", "(command not recorded)")
+    return {k: records[k] for k in VARIANTS if k in records}
 
 
 def plot(records, figure, path):
@@ -113,9 +136,9 @@ def section(records, args, argv, figures=("architectures", "inputs")):
              "(`benchmarks/bench_mass_variants.py`)", "",
              f"Machine: {machine(f'keras {keras.__version__} ({keras.backend.backend()})')}; "
              f"load average {os.getloadavg()[0]:.1f}.", "",
-             f"One network per variant, mean squared error of log10 M_DM, Adam from "
-             f"{args.learning_rate:g} (halved on plateaus), batch {args.batch_size}, at most "
-             f"{args.epochs} epochs, early stopping after {args.patience}; split by galaxy "
+             "One network per variant, mean squared error of log10 M_DM, Adam from the "
+             "learning rate in the table (halved on plateaus), batch "
+             f"{args.batch_size}, early stopping on the validation galaxies; split by galaxy "
              "(seed 0), scored on the held-out test galaxies of the suite "
              f"`{Path(args.suite).name}`. "
              + ("The networks read the suite's angular grid (17.2 arcmin, 8-40 Mpc). "
@@ -123,21 +146,25 @@ def section(records, args, argv, figures=("architectures", "inputs")):
                 f"The images are resampled onto a {args.physical_fov:g} kpc field with each "
                 "galaxy's distance (`dmprofile.observe.to_physical_grid`). ")
              + "Errors in dex; the last two columns are the baselines' RMSE at 10 kpc.", "",
-             f"| variant | channels | epochs (best) | s / epoch | {head} | M*-only 10 kpc | "
-             "median 10 kpc |", "|---|---|---|---|" + "---|" * len(picks) + "---|---|"]
+             f"| variant | channels | Adam lr | epochs, max (best) | s / epoch | {head} | "
+             "M*-only 10 kpc | median 10 kpc |",
+             "|---|---|---|---|---|" + "---|" * len(picks) + "---|---|"]
     i10 = picks[2]
     for k, rec in records.items():
-        lines.append(f"| {k} | {','.join(rec['channels'])} | {rec['epochs_run']} "
-                     f"({rec['best_epoch']}) | {rec['s_per_epoch']:.0f} | "
+        lines.append(f"| {k} | {','.join(rec['channels'])} | {rec['learning_rate']:g} | "
+                     f"{rec['epochs_run']}, {rec['max_epochs']} ({rec['best_epoch']}) | "
+                     f"{rec['s_per_epoch']:.0f} | "
                      + " | ".join(f"{rec['rmse'][i]:.3f}" for i in picks)
                      + f" | {rec['baselines']['mstar_only'][i10]:.3f} | "
                        f"{rec['baselines']['training_median'][i10]:.3f} |")
     missing = [k for k in VARIANTS if k not in records]
     if missing:
         lines += ["", "Not run on this machine: " + ", ".join(missing) + "."]
+    commands = list(dict.fromkeys(rec["command"] for rec in records.values()))
     lines += ["", "Figures: " + ", ".join(f"`docs/_static/mass_{f}.png`" for f in figures) + ".",
-              "", "Command: `nice -n 10 python benchmarks/bench_mass_variants.py "
-              + " ".join(argv if argv is not None else sys.argv[1:]) + "`"]
+              "", "Commands (the records of earlier runs are kept in `variants.json`; a "
+              "variant is trained once and then only evaluated again):", ""]
+    lines += [f"    nice -n 10 python benchmarks/bench_mass_variants.py {c}" for c in commands]
     return "\n".join(lines)
 
 
@@ -158,9 +185,13 @@ def main(argv=None):
 
     out = Path(args.models_dir)
     out.mkdir(parents=True, exist_ok=True)
-    records = {}
+    records = load_records(out / "variants.json")
+    command = " ".join(a for a in (argv if argv is not None else sys.argv[1:])
+                       if a != "--no-write")
     for name in args.variants:
         records[name] = run_variant(name, args)
+        records[name]["command"] = command
+        records = {k: records[k] for k in VARIANTS if k in records}
         rec = records[name]
         print(f"{name}: {rec['epochs_run']} epochs, {rec['s_per_epoch']:.0f} s/epoch; RMSE "
               + " ".join(f"{v:.3f}" for v in rec["rmse"]), flush=True)
