@@ -34,7 +34,7 @@ def _register_simulate(subparsers):
         "dwarfs", help="generate a training suite of mock dwarf galaxies",
         description=(
             "Generate a training suite of mock dwarf galaxies drawn from the default prior "
-            "(or a variant of it, --prior): "
+            "(or the broad preset, --prior-preset broad, or a variant of either, --prior): "
             "chunked FITS files with the phase-space images and truth tables, plus "
             "manifest.json. A killed run restarted with the same arguments resumes where it "
             "stopped; the result does not depend on the number of workers."),
@@ -42,8 +42,12 @@ def _register_simulate(subparsers):
     _add_suite_arguments(dwarfs)
     dwarfs.add_argument("--projections", type=positive_int, default=5,
                         help="lines of sight per galaxy")
+    dwarfs.add_argument("--prior-preset", choices=("default", "broad"), default="default",
+                        help="the prior: DefaultDwarfPrior() or DefaultDwarfPrior.broad() (more "
+                             "halo, tracer and anisotropy families, two populations, 30-20000 "
+                             "stars, errors 0.5-5 km/s)")
     dwarfs.add_argument("--prior", default=None, metavar="JSON",
-                        help="changes to the default prior as a JSON object of DefaultDwarfPrior "
+                        help="changes to the prior preset as a JSON object of DefaultDwarfPrior "
                              'arguments, e.g. \'{"family_weights": {"nfw": 1}}\'')
     dwarfs.set_defaults(func=_dwarfs)
     _register_discs(commands)
@@ -95,13 +99,14 @@ def _help(parser):
     return 2
 
 
-def _prior(text):
+def _prior(text, preset="default"):
     import json
 
     from ..simulate import DefaultDwarfPrior
 
+    make = DefaultDwarfPrior.broad if preset == "broad" else DefaultDwarfPrior
     if text is None:
-        return None
+        return None if preset == "default" else make()
     try:
         changes = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -111,7 +116,7 @@ def _prior(text):
         msg = f"--prior must be a JSON object of DefaultDwarfPrior arguments, got {text!r}"
         raise SystemExit(msg)
     try:
-        return DefaultDwarfPrior(**changes)
+        return make(**changes)
     except (TypeError, ValueError) as exc:
         raise SystemExit(f"--prior: {exc}") from None
 
@@ -122,7 +127,7 @@ def _dwarfs(args):
     path = generate_dwarf_suite(args.out, n_galaxies=args.n_galaxies, projections=args.projections,
                                 seed=args.seed, workers=args.workers, chunk_size=args.chunk_size,
                                 scheduler=args.scheduler, progress=not args.no_progress,
-                                prior=_prior(args.prior))
+                                prior=_prior(args.prior, args.prior_preset))
     suite = read_suite(path)
     print(f"wrote {len(suite)} mocks ({args.n_galaxies} galaxies x {args.projections} projections, "
           f"{len(suite.rejected)} rejected draws) to {path}")

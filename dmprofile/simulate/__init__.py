@@ -1,8 +1,9 @@
 """Galaxies as physics: equilibrium dwarf galaxies, disc galaxies as particles, their priors.
 
 `DwarfGalaxy` samples stars from the exact equilibrium distribution function of a tracer in a
-dark-matter halo; `DefaultDwarfPrior` is the documented prior of the training suites, which
-`dmprofile.suites.generate_dwarf_suite` writes to disk.
+dark-matter halo, `CompositeDwarfGalaxy` from several such stellar populations in one halo;
+`DefaultDwarfPrior` is the documented prior of the training suites (`DefaultDwarfPrior.broad`
+its broad preset), which `dmprofile.suites.generate_dwarf_suite` writes to disk.
 
 `DiscGalaxy` is a disc galaxy (halo with a baryonic response, stellar disc and bulge, HI disc)
 realised as `GalaxyParticles`, with its truth (the enclosed dark-matter mass at the 20 radii
@@ -18,10 +19,11 @@ from ._disc import DISC_RADII, DiscGalaxy
 from ._disc_prior import INSTRUMENTS, DefaultDiscPrior
 from ._dwarf import DwarfGalaxy, InconsistentModelError
 from ._particles import DARK_COLUMNS, GAS_COLUMNS, STAR_COLUMNS, GalaxyParticles
+from ._populations import CompositeDwarfGalaxy
 from ._prior import DefaultDwarfPrior, concentration_dutton_maccio
 from ._snapshot import read_snapshot
 
-__all__ = ["DwarfGalaxy", "InconsistentModelError", "DefaultDwarfPrior",
+__all__ = ["DwarfGalaxy", "CompositeDwarfGalaxy", "InconsistentModelError", "DefaultDwarfPrior",
            "concentration_dutton_maccio", "GalaxyParticles", "STAR_COLUMNS", "GAS_COLUMNS",
            "DARK_COLUMNS", "DiscGalaxy", "DefaultDiscPrior", "DISC_RADII", "INSTRUMENTS",
            "read_snapshot"]

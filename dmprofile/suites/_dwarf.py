@@ -73,7 +73,8 @@ class DwarfSuite(Suite):
         ``rho_150``, ``M_150``, ``halo_*``, ``tracer_*``, ``r_half``, ``aniso_*``, ``r_trunc``)
         and the observation (``n_stars``, ``v_err_median``, ``los_x/y/z``, ...).
     rejected : `~astropy.table.Table`
-        Rejected prior draws: ``galaxy_id``, ``attempt``, ``halo_family``, ``reason``, ``message``.
+        Rejected prior draws: ``galaxy_id``, ``attempt``, ``halo_family``, ``reason``, ``message``
+        (and ``tracer_family`` for a prior with the broadened tracer options).
     manifest : dict
         Generation parameters and prior description.
     checksum : str
@@ -141,7 +142,8 @@ class DwarfSuite(Suite):
 
         Returns
         -------
-        `~dmprofile.simulate.DwarfGalaxy`
+        `~dmprofile.simulate.DwarfGalaxy` or `~dmprofile.simulate.CompositeDwarfGalaxy`
+            Composite when the draw has two stellar populations.
         """
         _, params = self._params(i)
         return self.prior.build(params)[0]
@@ -269,9 +271,12 @@ class DwarfRecipe(SuiteRecipe):
                 galaxy, observe_kwargs = self.prior.build(params)
                 return params, galaxy, observe_kwargs, rejected
             except InconsistentModelError as exc:
-                rejected.append({"galaxy_id": galaxy_id, "attempt": attempt,
-                                 "halo_family": str(params["halo_family"]),
-                                 "reason": str(exc.reason), "message": str(exc)[:200].strip()})
+                row = {"galaxy_id": galaxy_id, "attempt": attempt,
+                       "halo_family": str(params["halo_family"]),
+                       "reason": str(exc.reason), "message": str(exc)[:200].strip()}
+                if "tracer_family" in params:  # priors with the broadened options
+                    row["tracer_family"] = str(params["tracer_family"])
+                rejected.append(row)
         msg = (f"galaxy {galaxy_id}: {self.max_attempts} prior draws in a row were rejected "
                f"(last reason: {rejected[-1]['reason']}); the prior is inconsistent")
         raise RuntimeError(msg)

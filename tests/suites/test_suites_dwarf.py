@@ -310,3 +310,41 @@ def test_help_does_not_import_the_engine():
             "print(sorted(m for m in sys.modules if m.startswith('dmprofile.suites.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_broad_prior_suite(tmp_path, capsys):
+    """--prior-preset broad: string draw keys, two populations, rows rebuilt from the truth."""
+    from dmprofile.simulate import CompositeDwarfGalaxy
+
+    out = tmp_path / "broad"
+    assert main(["simulate", "dwarfs", "--n-galaxies", "4", "--projections", "1", "--seed", "1",
+                 "--workers", "1", "--no-progress", "--out", str(out), "--prior-preset", "broad",
+                 "--prior", '{"n_stars_range": [30, 80], "p_two_populations": 0.5}']) == 0
+    assert "wrote 4 mocks" in capsys.readouterr().out
+    suite = read_suite(out)
+    prior = DefaultDwarfPrior.broad(n_stars_range=(30, 80), p_two_populations=0.5)
+    assert suite.prior == prior and suite.manifest["prior"] == prior.to_dict()
+    t = suite.truth
+    for name in prior.param_names:
+        assert f"prior_{name}" in t.colnames, name
+    tracers = set(np.char.strip(np.asarray(t["prior_tracer_family"], dtype=str)))
+    assert tracers <= {"plummer", "zhao", "exponential"}
+    assert np.all((np.asarray(t["n_stars"]) >= 30) & (np.asarray(t["n_stars"]) <= 80))
+    two = np.flatnonzero(np.isfinite(np.asarray(t["prior_compact_fraction"])))
+    assert two.size and np.all(np.isfinite(np.asarray(t["pop2_r_half"])[two]))
+    assert np.allclose(t["r_half"], t["prior_r_half"], rtol=1e-6)
+    for i in (0, int(two[0])):
+        galaxy = suite.galaxy(i)
+        assert isinstance(galaxy, CompositeDwarfGalaxy) == (i in two)
+        image = phase_space_images(suite.mock(i), bins=64, r_half=t["r_half"][i] * u.kpc,
+                                   v_sys=0 * u.km / u.s).images
+        assert np.allclose(image, suite.images[i])
+    if len(suite.rejected):
+        assert "tracer_family" in suite.rejected.colnames
+    # a default-prior suite stores the columns it stored before the broadened options
+    assert "prior_tracer_family" not in read_suite(_default_suite(tmp_path)).truth.colnames
+
+
+def _default_suite(tmp_path):
+    return generate_dwarf_suite(tmp_path / "default", n_galaxies=1, projections=1, workers=1,
+                                progress=False, bins=8)
