@@ -199,7 +199,11 @@ def section(reports, timings, args, argv):
                 f"{rep['baselines']['mstar_only']['rmse'][i]:.3f} | "
                 f"{ratio['mstar_only'][i]:.2f} | {ratio['training_median'][i]:.2f} |")
         band = (radii >= 3) & (radii <= 30)
-        lines += ["", f"Mean coverage over the radii: 68 % interval "
+        scale = rep["model"].get("sigma_scale")
+        calibration = ("the members' widths scaled by the per-radius factors "
+                       f"{min(scale):.2f}-{max(scale):.2f} fitted on the validation galaxies "
+                       "(`BootstrapEnsemble.calibrate`)" if scale else "not calibrated")
+        lines += ["", f"Intervals: {calibration}. Mean coverage over the radii: 68 % interval "
                   f"{100 * np.mean(net['coverage_68']):.1f} %, 95 % interval "
                   f"{100 * np.mean(net['coverage_95']):.1f} %. RMSE ratio to M*-only: max "
                   f"{np.max(ratio['mstar_only']):.2f} over all radii, max "

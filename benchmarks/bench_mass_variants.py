@@ -5,12 +5,16 @@ trained with the paper's loss (mean squared error of log10 M_DM) on the training
 disc suite, early-stopped on the validation galaxies and scored on the held-out test galaxies
 (the split by galaxy of seed 0, the same for every variant and for the bundled ensembles). The
 variants are the four architectures on the paper's six channels (u, r, z + the three HI maps)
-and network B on all 8 channels; u, r, z + HI; i + mom1; HI only; u, r, z; i only.
+and network B on all 8 channels; u, r, z + HI; i + mom1; HI only; u, r, z; i only; and the same
+subsets for network A (``A-8`` ... ``A-i``), which learns where B, on this suite and within a
+few CPU epochs, stays at the median training profile.
 
 Training is resumable: each variant trains in ``--models-dir/<variant>`` and a finished one is
-only evaluated again. Merges the records into ``variants.json`` there (those of variants not
-run this time are kept, with the command that made them) and writes the figures
-docs/_static/mass_architectures.png and docs/_static/mass_inputs.png, and the
+only evaluated again (``--report-only`` trains and evaluates nothing and redraws the figures
+and the section from the kept records). Merges the records into ``variants.json`` there
+(those of variants not run this time are kept, with the command that made them) and writes
+the figures
+docs/_static/mass_architectures.png, mass_inputs.png and mass_inputs_A.png, and the
 ``mass-variants`` section of docs/benchmarks.md (``--no-write`` to skip). Run with::
 
     nice -n 10 python benchmarks/bench_mass_variants.py --suite cache/suites/discs_v1 \
@@ -43,7 +47,14 @@ VARIANTS = {
     "B-HI": ("B", ("mom0", "mom1", "mom2"), "inputs"),
     "B-urz": ("B", ("u", "r", "z"), "inputs"),
     "B-i": ("B", ("i",), "inputs"),
+    "A-8": ("A", ("u", "g", "r", "i", "z", "mom0", "mom1", "mom2"), "inputs_A"),
+    "A-i+mom1": ("A", ("i", "mom1"), "inputs_A"),
+    "A-HI": ("A", ("mom0", "mom1", "mom2"), "inputs_A"),
+    "A-urz": ("A", ("u", "r", "z"), "inputs_A"),
+    "A-i": ("A", ("i",), "inputs_A"),
 }
+FIGURES = {"architectures": "networks on u, r, z + HI", "inputs": "network B on input subsets",
+           "inputs_A": "network A on input subsets (and on u, r, z + HI)"}
 
 
 def run_variant(name, args):
@@ -99,7 +110,8 @@ def plot(records, figure, path):
     """RMSE (solid) and MAE (dashed) against radius for the variants of one figure."""
     import matplotlib.pyplot as plt
 
-    chosen = {k: v for k, v in records.items() if VARIANTS[k][2] == figure}
+    chosen = {k: v for k, v in records.items() if VARIANTS[k][2] == figure
+              or (figure == "inputs_A" and k == "A-6")}
     if not chosen:
         return False
     fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -114,8 +126,7 @@ def plot(records, figure, path):
     ax.set_xscale("log")
     ax.set_xlabel("R [kpc]")
     ax.set_ylabel("error of log10 M_DM(<R) [dex]")
-    ax.set_title("networks on u, r, z + HI" if figure == "architectures"
-                 else "network B on input subsets", fontsize=10)
+    ax.set_title(FIGURES[figure], fontsize=10)
     ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
@@ -123,7 +134,7 @@ def plot(records, figure, path):
     return True
 
 
-def section(records, args, argv, figures=("architectures", "inputs")):
+def section(records, args, argv, figures=tuple(FIGURES)):
     """Return the markdown section of docs/benchmarks.md."""
     import keras
 
@@ -161,6 +172,7 @@ def section(records, args, argv, figures=("architectures", "inputs")):
     if missing:
         lines += ["", "Not run on this machine: " + ", ".join(missing) + "."]
     commands = list(dict.fromkeys(rec["command"] for rec in records.values()))
+    commands.append(f"--suite {args.suite} --models-dir {args.models_dir} --report-only")
     lines += ["", "Figures: " + ", ".join(f"`docs/_static/mass_{f}.png`" for f in figures) + ".",
               "", "Commands (the records of earlier runs are kept in `variants.json`; a "
               "variant is trained once and then only evaluated again):", ""]
@@ -181,6 +193,9 @@ def main(argv=None):
     parser.add_argument("--physical-fov", type=float, default=None, metavar="KPC",
                         help="resample the images onto this physical field (kpc)")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--report-only", action="store_true",
+                        help="train nothing: redraw the figures and the section from "
+                             "variants.json")
     args = parser.parse_args(argv)
 
     out = Path(args.models_dir)
@@ -188,7 +203,7 @@ def main(argv=None):
     records = load_records(out / "variants.json")
     command = " ".join(a for a in (argv if argv is not None else sys.argv[1:])
                        if a != "--no-write")
-    for name in args.variants:
+    for name in [] if args.report_only else args.variants:
         records[name] = run_variant(name, args)
         records[name]["command"] = command
         records = {k: records[k] for k in VARIANTS if k in records}
@@ -196,9 +211,10 @@ def main(argv=None):
         print(f"{name}: {rec['epochs_run']} epochs, {rec['s_per_epoch']:.0f} s/epoch; RMSE "
               + " ".join(f"{v:.3f}" for v in rec["rmse"]), flush=True)
         (out / "variants.json").write_text(json.dumps(records, indent=1))
+    if not records:
+        raise SystemExit(f"no records in {out / 'variants.json'}: train some variants first")
     static = ROOT / "docs" / "_static"
-    drawn = [f for f in ("architectures", "inputs")
-             if plot(records, f, static / f"mass_{f}.png")]
+    drawn = [f for f in FIGURES if plot(records, f, static / f"mass_{f}.png")]
     if not args.no_write:
         from _report import write_section
 

@@ -198,7 +198,9 @@ def evaluate_mass(suite, model, out_dir=None, *, split="auto", batch_size=64):
     report = {"format": "dmprofile-mass-evaluation", "dmprofile_version": __version__,
               "model": {"name": ensemble.card.get("name"), "path": str(ensemble.path),
                         "n_members": len(ensemble), "channels": list(ensemble.channels),
-                        "loss": ensemble.loss},
+                        "loss": ensemble.loss,
+                        "sigma_scale": (None if getattr(ensemble, "sigma_scale", None) is None
+                                        else ensemble.sigma_scale.tolist())},
               "suite": {"path": suite_path, "checksum": str(getattr(data, "checksum", ""))},
               "selection": selection, "n_rows": int(rows.size),
               "n_galaxies": int(np.unique(np.asarray(data.truth["galaxy_id"])[rows]).size),

@@ -50,6 +50,7 @@ def test_report_matches_numpy_on_the_test_rows(built, tmp_path):
     rows = np.flatnonzero(np.isin(gid, split["test"]))
     train = np.flatnonzero(np.isin(gid, split["train"]))
     assert report["selection"] == "test" and report["rows"] == rows.tolist()
+    assert report["model"]["sigma_scale"] is None  # not calibrated
     np.testing.assert_allclose(report["radii_kpc"], suite.radii.to_value(u.kpc))
     truth = np.asarray(suite.truth["log_mdm"])
     index = [SUITE_CHANNELS.index(c) for c in MODEL_CHANNELS]
@@ -101,3 +102,16 @@ def test_missing_channels_and_bad_split(built):
         evaluate_mass(suite, built["ensemble"])
     with pytest.raises(ValueError, match="argument 'split'"):
         evaluate_mass(built["suite"], built["ensemble"], split="train")
+
+
+def test_report_records_the_calibration_factors(built, tmp_path):
+    import shutil
+
+    from dmprofile.nets import BootstrapEnsemble, evaluate_mass
+
+    shutil.copytree(built["ensemble"], tmp_path / "copy")
+    ens = BootstrapEnsemble.load(tmp_path / "copy")
+    scale = np.asarray(ens.calibrate(built["suite"], scales=[0.5, 2.0])["sigma_scale"])
+    evaluate_mass(built["suite"], ens, tmp_path / "ev")
+    report = json.loads((tmp_path / "ev" / "mass_evaluation.json").read_text())
+    np.testing.assert_array_equal(report["model"]["sigma_scale"], scale)
