@@ -102,7 +102,8 @@ def _check_held_out(suite, slope_model):
         return "test", ("the model's own training suite: only its held-out test split (galaxies "
                         "never used for training or validation) is evaluated")
     same_seed = train_manifest.get("seed") == suite.manifest.get("seed")
-    same_prior = train_manifest.get("prior") == suite.manifest.get("prior")
+    # the card keeps the training prior at its top level (``suite.manifest`` drops it)
+    same_prior = slope_model.card.get("prior") == suite.manifest.get("prior")
     if same_seed and same_prior:
         msg = (f"the suite {suite.directory} has the seed ({suite.manifest.get('seed')}) and prior "
                "of the model's training suite, so its galaxies are training galaxies; generate a "
