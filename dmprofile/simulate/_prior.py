@@ -603,6 +603,9 @@ def _anisotropy(family, beta0, r_a):
 
 def _r200(m200):
     """r200 [kpc] of a halo of mass m200 [Msun] (Planck 2018, 200 x critical)."""
-    from ..profiles._base import _m200_r200
+    from astropy.cosmology import Planck18
 
-    return _m200_r200(m200 * u.Msun, None, 200)[1]
+    from ..profiles import critical_density
+    from ..profiles.kernels import r200_from_M200
+
+    return r200_from_M200(m200, critical_density(Planck18.H0), 200)
