@@ -42,6 +42,10 @@ def add_jeans_arguments(parser, prefix=""):
     parser.add_argument("--tracer", default="fit", choices=("fit", "r_half"),
                         help=f"{prefix}tracer density: Plummer-sum fit to the stars, or a "
                              "Plummer sphere with the half-light radius")
+    parser.add_argument("--tracer-family", default="plummer",
+                        choices=("plummer", "exponential", "zhao", "auto"),
+                        help=f"{prefix}family of the tracer fit (--tracer fit): Plummer sums, "
+                             "exponential, Zhao, or the lowest BIC among them")
     parser.add_argument("--vsp", action="store_true",
                         help="add the fourth-moment virial shape parameter constraints")
     parser.add_argument("--workers", type=positive_int, default=None,
@@ -60,13 +64,16 @@ def jeans_keywords(args):
     -------
     kwargs : dict
         ``halo``, ``anisotropy``, ``nwalkers``, ``nsteps``, ``tracer``, ``vsp``, ``progress``
-        (from ``--no-progress``) and ``workers`` when given.
+        (from ``--no-progress``), and ``workers`` and ``tracer_family`` when given (not the
+        default).
     """
     kwargs = {"halo": args.halo, "anisotropy": args.anisotropy, "nwalkers": args.nwalkers,
               "nsteps": args.nsteps, "tracer": args.tracer, "vsp": args.vsp,
               "progress": not args.no_progress}
     if args.workers is not None:
         kwargs["workers"] = args.workers
+    if args.tracer_family != "plummer":
+        kwargs["tracer_family"] = args.tracer_family
     return kwargs
 
 

@@ -1,4 +1,4 @@
-"""Stellar tracer: sums of Plummer spheres fitted to star positions by maximum likelihood."""
+"""Stellar tracer: Plummer sums, exponential or Zhao profiles fitted to star positions."""
 
 from dataclasses import dataclass, field
 
@@ -9,8 +9,12 @@ from scipy import optimize
 
 from .._utils import LENGTH, MASS, as_value
 from ..profiles import DensityProfile, Plummer
+from ._tracer_families import _fit_exponential, _fit_zhao
 
 __all__ = ["PlummerSum", "TracerFit", "fit_tracer"]
+
+#: Tracer families of `fit_tracer`.
+TRACER_FAMILIES = ("plummer", "exponential", "zhao", "auto")
 
 
 class PlummerSum(DensityProfile):
@@ -95,18 +99,19 @@ class PlummerSum(DensityProfile):
 
 @dataclass(frozen=True)
 class TracerFit:
-    """Maximum-likelihood fit of a (sum of) Plummer surface density to star positions.
+    """Maximum-likelihood fit of a tracer surface density to star positions.
 
     Made by `fit_tracer`; the parameters are also the attributes.
 
     Parameters
     ----------
-    profile : `~dmprofile.profiles.Plummer` or `PlummerSum`
-        The fitted tracer, normalised to unit total mass.
+    profile : `~dmprofile.profiles.DensityProfile`
+        The fitted tracer, normalised to unit total mass: a `~dmprofile.profiles.Plummer`,
+        `PlummerSum`, `~dmprofile.profiles.Exponential` or `~dmprofile.profiles.Zhao`.
     r_half : `~astropy.units.Quantity` [length]
         Projected half-light radius of the fitted profile.
     n_components : int
-        Number of Plummer components.
+        Number of Plummer components (1 for the exponential and Zhao families).
     log_likelihood : float
         Maximum log-likelihood.
     bic : float
@@ -116,7 +121,10 @@ class TracerFit:
     n_stars : float
         Effective number of stars (sum of the membership weights).
     candidates : dict
-        The fits of the other numbers of components, by number (not in the repr).
+        The fits of the other numbers of Plummer components, by number, and (with
+        ``family="auto"``) of the other families, by name (not in the repr).
+    family : str
+        The fitted family: "plummer" (one or a sum of Plummer spheres), "exponential" or "zhao".
     """
 
     profile: DensityProfile
@@ -127,9 +135,17 @@ class TracerFit:
     R_max: u.Quantity
     n_stars: float
     candidates: dict = field(default_factory=dict, repr=False)
+    family: str = "plummer"
 
     def __repr__(self):
-        return (f"<TracerFit: {self.n_components} Plummer component(s), "
+        if self.family == "plummer":
+            what = f"{self.n_components} Plummer component(s)"
+        elif self.family == "zhao":
+            a, b, g = self.profile._shape()
+            what = f"Zhao (alpha={a:.3g}, beta={b:.3g}, gamma={g:.3g})"
+        else:
+            what = self.family
+        return (f"<TracerFit: {what}, "
                 f"r_half={self.r_half.to_value(u.kpc):.4g} kpc, n_stars={self.n_stars:.0f}, "
                 f"BIC={self.bic:.2f}>")
 
@@ -139,13 +155,18 @@ class TracerFit:
         Returns
         -------
         `~astropy.table.QTable`
-            Columns ``a`` and ``mass_fraction``, one row per component; ``meta`` holds
-            ``r_half`` and ``bic``.
+            Columns ``a`` and ``mass_fraction``, one row per component (Plummer family), or
+            the profile's parameters (``r_d``; ``r_s``, ``alpha``, ``beta``, ``gamma``) in one
+            row; ``meta`` holds ``family``, ``r_half`` and ``bic``.
         """
         p = self.profile
+        meta = {"family": self.family, "r_half": self.r_half, "bic": self.bic}
+        if self.family != "plummer":
+            params = {k: [v] for k, v in p.parameters.items() if k not in ("rho_s", "mass")}
+            return QTable(params, meta=meta)
         a = np.atleast_1d(p._a) * LENGTH
         m = np.atleast_1d(p._mass) / np.sum(p._mass)
-        return QTable({"a": a, "mass_fraction": m}, meta={"r_half": self.r_half, "bic": self.bic})
+        return QTable({"a": a, "mass_fraction": m}, meta=meta)
 
 
 def _unpack(theta, n):
@@ -166,11 +187,15 @@ def _negloglike(theta, n, R, w, R_max):
     return -ll if np.isfinite(ll) else 1e300
 
 
-def fit_tracer(x, y, *, weights=None, n_components="auto", R_max=None):
-    """Fit a Plummer or sum-of-Plummer surface density to projected star positions.
+def fit_tracer(x, y, *, weights=None, n_components="auto", R_max=None, family="plummer"):
+    """Fit a tracer surface density to projected star positions by maximum likelihood.
 
     The likelihood of each star is its radial probability 2 pi R Sigma(R) normalised inside the
-    survey radius ``R_max``, raised to the power of its membership weight.
+    survey radius ``R_max``, raised to the power of its membership weight. The tracer is a
+    Plummer sphere or a sum of Plummer spheres (GravSphere, Read & Steger 2017), a spherical
+    exponential, or a Zhao (1996) profile with free scale radius and shape (alpha in 0.5-4,
+    outer slope beta in 3.2-8, inner slope gamma in 0-1.5; its surface density is computed by
+    quadrature on a grid of radii and interpolated, about 0.3 ms per likelihood evaluation).
 
     Parameters
     ----------
@@ -179,9 +204,14 @@ def fit_tracer(x, y, *, weights=None, n_components="auto", R_max=None):
     weights : array-like, optional
         Membership probabilities in [0, 1] (default 1).
     n_components : {1, 2, 3, "auto"}
-        Number of Plummer components; "auto" picks the lowest BIC among 1 to 3.
+        Number of Plummer components; "auto" picks the lowest BIC among 1 to 3. The
+        exponential and Zhao families have one component ("auto" or 1).
     R_max : `~astropy.units.Quantity` [length], optional
         Survey radius (default: the largest projected radius of the stars).
+    family : {"plummer", "exponential", "zhao", "auto"}
+        Tracer family (default "plummer"); "auto" picks the lowest BIC (k ln N - 2 ln L, with
+        k = 2n - 1 for n Plummer components, 1 for the exponential, 4 for Zhao) among the
+        Plummer sums and the other two families.
 
     Returns
     -------
@@ -197,6 +227,8 @@ def fit_tracer(x, y, *, weights=None, n_components="auto", R_max=None):
     >>> fit = fit_tracer(R * np.cos(phi) * u.kpc, R * np.sin(phi) * u.kpc, n_components=1)
     >>> print(f"{fit.r_half:.2f}")
     0.25 kpc
+    >>> fit_tracer(R * np.cos(phi) * u.kpc, R * np.sin(phi) * u.kpc, family="auto").family
+    'plummer'
     """
     xv = as_value(x, LENGTH, "x")
     yv = as_value(y, LENGTH, "y")
@@ -205,11 +237,19 @@ def fit_tracer(x, y, *, weights=None, n_components="auto", R_max=None):
         raise ValueError(msg)
     Rm = None if R_max is None else as_value(R_max, LENGTH, "R_max", scalar=True, positive=True,
                                              allow_zero=False)
-    return _fit_tracer_R(np.hypot(xv, yv), weights, n_components=n_components, R_max=Rm)
+    return _fit_tracer_R(np.hypot(xv, yv), weights, n_components=n_components, R_max=Rm,
+                         family=family)
 
 
-def _fit_tracer_R(R, weights, *, n_components="auto", R_max=None):
+def _fit_tracer_R(R, weights, *, n_components="auto", R_max=None, family="plummer"):
     """`fit_tracer` on projected radii (float kpc)."""
+    if not isinstance(family, str) or family not in TRACER_FAMILIES:
+        msg = f"argument 'family' must be one of {TRACER_FAMILIES}, got {family!r}"
+        raise ValueError(msg)
+    if family in ("exponential", "zhao") and n_components not in (1, "auto"):
+        msg = (f"argument 'n_components' must be 1 or 'auto' for the {family} family, got "
+               f"{n_components!r}")
+        raise ValueError(msg)
     w = np.ones_like(R) if weights is None else np.asarray(weights, dtype=float)
     if w.shape != R.shape or np.any(~np.isfinite(w)) or np.any(w < 0) or np.any(w > 1):
         msg = "membership 'weights' must be finite, in [0, 1], one per star"
@@ -232,6 +272,34 @@ def _fit_tracer_R(R, weights, *, n_components="auto", R_max=None):
         raise ValueError(msg)
 
     n_eff = float(w.sum())
+    others = {}
+    for name, fit in (("exponential", _fit_exponential), ("zhao", _fit_zhao)):
+        if family in (name, "auto"):
+            profile, r_half, ll, k = fit(R, w, Rm)
+            others[name] = {"profile": profile, "r_half": r_half, "log_likelihood": ll,
+                            "bic": float(k * np.log(n_eff) - 2 * ll)}
+    if family in ("exponential", "zhao"):
+        best = others[family]
+        return TracerFit(profile=best["profile"], r_half=best["r_half"] * LENGTH, n_components=1,
+                         log_likelihood=best["log_likelihood"], bic=best["bic"],
+                         R_max=Rm * LENGTH, n_stars=n_eff, family=family)
+    fit = _fit_plummer(R, w, Rm, n_eff, choices)
+    if not others:
+        return fit
+    name = min(others, key=lambda k: others[k]["bic"])
+    if others[name]["bic"] >= fit.bic:
+        return TracerFit(**{**fit.__dict__, "candidates": {**fit.candidates, **others}})
+    best = others[name]
+    cands = {**fit.candidates, **{k: v for k, v in others.items() if k != name},
+             "plummer": {"profile": fit.profile, "r_half": fit.r_half.to_value(LENGTH),
+                         "log_likelihood": fit.log_likelihood, "bic": fit.bic}}
+    return TracerFit(profile=best["profile"], r_half=best["r_half"] * LENGTH, n_components=1,
+                     log_likelihood=best["log_likelihood"], bic=best["bic"], R_max=Rm * LENGTH,
+                     n_stars=n_eff, candidates=cands, family=name)
+
+
+def _fit_plummer(R, w, Rm, n_eff, choices):
+    """Fit sums of ``choices`` Plummer components; the lowest BIC wins."""
     med = np.median(R)
     results = {}
     for n in choices:

@@ -26,7 +26,7 @@ from ._mixture import mixture_fit
 from ._models import HALO_MODELS
 from ._result import JeansResult
 from ._sampling import MAX_STEPS, TARGET_TAU, run_sampler, warn_convergence
-from ._tracer_fit import _fit_tracer_R
+from ._tracer_fit import TRACER_FAMILIES, _fit_tracer_R
 
 __all__ = ["jeans_analysis", "default_priors"]
 
@@ -56,10 +56,14 @@ def _read_catalogue(table, member_threshold, galaxy_parameters):
     return {"catalogue": cat, "R": R, "v": v, "v_err": e, "weights": cat.weights}
 
 
-def _tracer(tracer, data, tracer_components):
+def _tracer(tracer, data, tracer_components, tracer_family="plummer"):
     """``(tracer_fit, tracer_profile)`` for the ``tracer`` argument of `jeans_analysis`."""
+    if not isinstance(tracer_family, str) or tracer_family not in TRACER_FAMILIES:
+        msg = f"argument 'tracer_family' must be one of {TRACER_FAMILIES}, got {tracer_family!r}"
+        raise ValueError(msg)
     if isinstance(tracer, str) and tracer == "fit":
-        tracer_fit = _fit_tracer_R(data["R"], data["weights"], n_components=tracer_components)
+        tracer_fit = _fit_tracer_R(data["R"], data["weights"], n_components=tracer_components,
+                                   family=tracer_family)
         return tracer_fit, tracer_fit.profile
     if isinstance(tracer, str) and tracer == "r_half":
         cat = data["catalogue"]
@@ -88,7 +92,8 @@ def _make_likelihood(data, tracer_profile, halo, anisotropy, priors, v_sys_prior
 
 def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwalkers=32,
                    nsteps=None, burn=None, thin=None, seed=None, workers=1, pool=None,
-                   progress=True, tracer="fit", tracer_components="auto", stellar_mass=None,
+                   progress=True, tracer="fit", tracer_components="auto",
+                   tracer_family="plummer", stellar_mass=None,
                    fit_v_sys=None, member_threshold=None, vsp=False, n_grid=30, moves=None,
                    mixture_prior=None, max_steps=None, target_tau=TARGET_TAU, processes=None,
                    **galaxy_parameters):
@@ -150,6 +155,10 @@ def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwa
         spectroscopic targets do not sample the light profile fairly); or any profile.
     tracer_components : {1, 2, 3, "auto"}
         Number of Plummer components of the tracer fit ("auto": lowest BIC).
+    tracer_family : {"plummer", "exponential", "zhao", "auto"}
+        Family of the tracer fit (``tracer="fit"``, see `fit_tracer`): sums of Plummer spheres
+        (default), a spherical exponential, a Zhao profile with free shape, or "auto", the
+        lowest BIC among them. Recorded in ``meta["tracer_family"]``.
     stellar_mass : `~astropy.units.Quantity` [mass], optional
         Stellar mass following the tracer, added to the halo mass (default: none).
     fit_v_sys : bool, optional
@@ -238,7 +247,7 @@ def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwa
     _check_priors(priors)
 
     data = _read_catalogue(table, member_threshold, galaxy_parameters)
-    tracer_fit, tracer_profile = _tracer(tracer, data, tracer_components)
+    tracer_fit, tracer_profile = _tracer(tracer, data, tracer_components, tracer_family)
     v_sys, v_sys_prior = _v_sys_prior(data, fit_v_sys)
 
     def likelihood(halo_name, halo_priors):
@@ -248,7 +257,8 @@ def jeans_analysis(table, *, halo="mixture", anisotropy="baes", priors=None, nwa
     rng = np.random.default_rng(seed)
     meta = _meta(data, settings, halo=halo, anisotropy=anisotropy, seed=seed, m_star=m_star,
                  vsp=vsp, v_sys_fixed=None if isinstance(v_sys_prior, tuple) else v_sys,
-                 tracer_profile=tracer_profile, table_meta=getattr(table, "meta", None))
+                 tracer_profile=tracer_profile, table_meta=getattr(table, "meta", None),
+                 tracer_family=None if tracer_fit is None else tracer_fit.family)
     arrays = {k: data[k] for k in ("R", "v", "v_err", "weights")}
     if halo == "mixture":
         return mixture_fit(likelihood, priors or {}, mixture_prior, tracer_profile, rng,
@@ -353,7 +363,7 @@ def _galaxy_name(meta):
 
 
 def _meta(data, settings, *, halo, anisotropy, seed, m_star, vsp, v_sys_fixed, tracer_profile,
-          table_meta=None):
+          table_meta=None, tracer_family=None):
     """Return the provenance recorded in ``JeansResult.meta``."""
     cat = data["catalogue"]
     return {
@@ -377,5 +387,6 @@ def _meta(data, settings, *, halo, anisotropy, seed, m_star, vsp, v_sys_fixed, t
         "vsp": bool(vsp),
         "v_sys_fixed": v_sys_fixed,
         "tracer": repr(tracer_profile),
+        "tracer_family": tracer_family,
         "galaxy_parameters": {k: cat.galaxy_parameters.get(k) for k in _GEOMETRY},
     }

@@ -288,3 +288,27 @@ def test_fit_with_vsp(small_result):
     assert v.meta["vsp"] and not res.meta["vsp"]
     assert np.all(np.isfinite(v.samples["gamma_150"]))
     assert not np.array_equal(v.chain, res.chain[:60])
+
+
+def test_tracer_family(small_result):
+    res, t = small_result
+    assert res.meta["tracer_family"] == "plummer" and res.tracer_fit.family == "plummer"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DMProfileWarning)
+        exp = jeans_analysis(t, halo="nfw", anisotropy="isotropic", nwalkers=8, nsteps=20,
+                             seed=1, progress=False, tracer_family="exponential")
+    assert exp.meta["tracer_family"] == "exponential"
+    assert "Exponential" in exp.meta["tracer"] and exp.tracer_fit.family == "exponential"
+    with pytest.raises(ValueError, match="argument 'tracer_family' must be one of"):
+        jeans_analysis(t, tracer_family="sersic", progress=False)
+
+
+@pytest.mark.parametrize("command", ["jeans", "compare"])
+def test_cli_tracer_family(command):
+    from dmprofile._cli.classical import jeans_keywords
+    from dmprofile.cli import build_parser
+
+    args = build_parser().parse_args([command, "stars.ecsv", "--tracer-family", "zhao"])
+    assert jeans_keywords(args)["tracer_family"] == "zhao"
+    default = build_parser().parse_args([command, "stars.ecsv"])
+    assert "tracer_family" not in jeans_keywords(default)

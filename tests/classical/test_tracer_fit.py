@@ -6,7 +6,7 @@ from astropy import units as u
 from astropy.tests.helper import assert_quantity_allclose
 
 from dmprofile.classical import PlummerSum, fit_tracer
-from dmprofile.profiles import Plummer
+from dmprofile.profiles import Exponential, Plummer, Zhao
 
 
 def _plummer_xy(a, n, rng):
@@ -90,3 +90,61 @@ def test_errors():
         fit_tracer(x * u.kpc, x * u.kpc, R_max=0.5 * u.kpc)
     with pytest.raises(ValueError, match="same length"):
         PlummerSum([0.1, 0.2] * u.kpc, mass=[1.0] * u.Msun)
+
+
+def _projected_xy(profile, n, rng):
+    """Star positions drawn from a finite-mass profile: 3-D radii by the inverse of M(<r)."""
+    r = np.geomspace(1e-5, 1e4, 4000) * profile._scale_radius()
+    cdf = profile._enclosed_mass(r) / profile._total_mass()
+    rr = np.interp(rng.uniform(size=n), cdf, r)
+    cos_t = rng.uniform(-1, 1, n)
+    R = rr * np.sqrt(1 - cos_t**2)
+    phi = rng.uniform(0, 2 * np.pi, n)
+    return R * np.cos(phi), R * np.sin(phi)
+
+
+EXP = Exponential(0.15 * u.kpc)
+ZHAO = Zhao(1 * u.Msun / u.kpc**3, 0.3 * u.kpc, alpha=1.0, beta=5.0, gamma=0.8)
+
+
+@pytest.mark.parametrize(("profile", "family", "cls"), [(EXP, "exponential", Exponential),
+                                                         (ZHAO, "zhao", Zhao)])
+def test_recovers_family_half_light_radius(profile, family, cls):
+    rng = np.random.default_rng(5)
+    x, y = _projected_xy(profile, 4000, rng)
+    fit = fit_tracer(x * u.kpc, y * u.kpc, family=family)
+    assert isinstance(fit.profile, cls) and fit.family == family and fit.n_components == 1
+    assert family in repr(fit).lower()
+    assert_quantity_allclose(fit.r_half, profile.projected_half_mass_radius(), rtol=0.05)
+    assert_quantity_allclose(fit.profile.total_mass, 1 * u.Msun, rtol=1e-6)
+    assert fit.to_table().meta["family"] == family
+
+
+def test_zhao_likelihood_matches_plummer():
+    # Zhao (2, 5, 0) is the Plummer sphere: same likelihood as the closed-form Plummer one
+    from dmprofile.classical._tracer_families import _ZhaoLikelihood
+    from dmprofile.classical._tracer_fit import _negloglike
+
+    R = np.hypot(*_plummer_xy(0.3, 3000, np.random.default_rng(2)))
+    w, Rm = np.ones_like(R), R.max() * 1.01
+    zhao = _ZhaoLikelihood(R, w, Rm)(np.array([np.log(0.3), 2.0, 5.0, 0.0]))
+    assert np.isclose(zhao, _negloglike(np.array([np.log(0.3)]), 1, R, w, Rm), atol=5e-3)
+
+
+@pytest.mark.parametrize(("profile", "expected"), [(EXP, "exponential"), (Plummer(0.3 * u.kpc),
+                                                                          "plummer")])
+def test_auto_family(profile, expected):
+    rng = np.random.default_rng(9)
+    x, y = _projected_xy(profile, 5000, rng)
+    fit = fit_tracer(x * u.kpc, y * u.kpc, family="auto")
+    assert fit.family == expected
+    assert fit.bic <= min(c["bic"] for c in fit.candidates.values())
+    assert set(fit.candidates) >= {1, 2, 3} and len(fit.candidates) == 5
+
+
+def test_family_errors():
+    x = np.linspace(0.01, 1, 50)
+    with pytest.raises(ValueError, match="argument 'family' must be one of"):
+        fit_tracer(x * u.kpc, x * u.kpc, family="sersic")
+    with pytest.raises(ValueError, match="argument 'n_components' must be 1 or 'auto'"):
+        fit_tracer(x * u.kpc, x * u.kpc, family="zhao", n_components=2)
