@@ -107,23 +107,16 @@ def _training_prior(slope_model):
 
 
 def _held_out(suite, slope_model):
-    """Which rows of ``suite`` are held out for ``slope_model``, as in bench_slope.
+    """Which rows of ``suite`` are held out for ``slope_model``: bench_slope's rule.
 
     Returns ``(split, why)``, ``split`` being ``"test"``, ``"all"`` or None (refused).
     """
-    train = slope_model.card["suite"]
-    train_manifest = train.get("manifest") or {}
-    if str(suite.checksum) == train.get("checksum"):
-        return "test", ("the model's own training suite: only its held-out test split (galaxies "
-                        "never used for training or validation) is evaluated")
-    same_seed = train_manifest.get("seed") == suite.manifest.get("seed")
-    same_prior = _training_prior(slope_model) == suite.manifest.get("prior")
-    if same_seed and same_prior:
-        return None, (f"the suite {suite.directory} has the seed ({suite.manifest.get('seed')}) "
-                      "and prior of the model's training suite, so its galaxies are training "
-                      "galaxies; generate a test suite with another seed")
-    return "all", (f"independent of the training suite (seed {suite.manifest.get('seed')} vs "
-                   f"{train_manifest.get('seed')}): every row is a held-out galaxy")
+    from bench_slope import _check_held_out
+
+    try:
+        return _check_held_out(suite, slope_model)
+    except SystemExit as refused:
+        return None, str(refused)
 
 
 def _labels(truth, rows):
