@@ -70,8 +70,8 @@ def _jeans_kwargs(args):
     for name in ("max_steps", "target_tau", "processes"):
         if getattr(args, name, None) is not None:
             kw[name] = getattr(args, name)
-    for name in ("halo", "anisotropy", "tracer"):
-        if getattr(args, name) is not None:
+    for name in ("halo", "anisotropy", "tracer", "tracer_family"):
+        if getattr(args, name, None) is not None:
             kw[name] = getattr(args, name)
     if args.priors:
         kw["priors"] = {k: (tuple(v) if isinstance(v, list) else v)
@@ -417,8 +417,8 @@ def _coverage(args):
     print()
     print(text)
     if not args.no_write:
-        write_section(args.docs, "bench_jeans", text)
-        print(f"\nwrote the bench_jeans section of {args.docs}")
+        write_section(args.docs, args.section, text)
+        print(f"\nwrote the {args.section} section of {args.docs}")
     return 0
 
 
@@ -437,6 +437,9 @@ def main(argv=None):
         p.add_argument("--halo", default=None, help="Jeans halo family (default: the default)")
         p.add_argument("--anisotropy", default=None)
         p.add_argument("--tracer", default=None, choices=("fit", "r_half"))
+        p.add_argument("--tracer-family", default=None,
+                       choices=("plummer", "exponential", "zhao", "auto"),
+                       help="tracer family of the fitted tracer (default: jeans_analysis's)")
         p.add_argument("--vsp", action="store_true", help="fourth-moment constraints")
         p.add_argument("--priors", default=None,
                        help='prior overrides as JSON, e.g. \'{"n": [0, 1]}\'')
@@ -462,6 +465,8 @@ def main(argv=None):
     cov.add_argument("--out", default=None, help="per-mock results (JSON); resumes from it")
     cov.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     cov.add_argument("--docs", default=DOCS, help="markdown file to update")
+    cov.add_argument("--section", default="bench_jeans",
+                     help="section of the markdown file to write (default bench_jeans)")
     args = parser.parse_args(argv)
     args.argv = argv
     if args.what == "speed":

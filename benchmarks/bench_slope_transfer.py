@@ -213,14 +213,15 @@ def evaluate_pair(model_name, slope_model, suite_name, suite, args):
     truth = suite.truth
     target = np.asarray(truth["gamma_150"], dtype=float)[rows]
     t0 = time.perf_counter()
+    n_stars = np.asarray(truth["n_stars"], dtype=float)[rows]
     grid, pdfs, _ = slope_model.pass_pdfs(suite.images[rows], n_passes=args.n_passes,
-                                          seed=args.seed)
+                                          seed=args.seed, n_stars=n_stars)
     wall = time.perf_counter() - t0
     table = evaluate_posteriors((grid, pdfs), target).table
     g = {k: np.asarray(table[k], dtype=float) for k in ("truth", "mode", "std", "hdi_rank")}
     g["width_68"] = np.asarray(table["high_68"] - table["low_68"], dtype=float)
     g["width_95"] = np.asarray(table["high_95"] - table["low_95"], dtype=float)
-    g["n_stars"] = np.asarray(truth["n_stars"], dtype=float)[rows]
+    g["n_stars"] = n_stars
     labels = _labels(truth, rows)
     overall = _stats(g, np.ones(rows.size, dtype=bool))
     bins, outside = _by_n_stars(g, np.asarray(args.n_stars_bins, dtype=float))

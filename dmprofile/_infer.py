@@ -76,7 +76,8 @@ def infer_slope(table, *, model="default", n_passes=100, seed=None, **galaxy_par
     sources = getattr(images, "sources", None)
     if sources:
         meta["galaxy_parameter_sources"] = dict(sources)
-    return slope_model.posterior(images.images, n_passes=n_passes, seed=seed, meta=meta)
+    return slope_model.posterior(images.images, n_passes=n_passes, seed=seed, meta=meta,
+                                 n_stars=images.n_stars)
 
 
 def _check_prior(ranges, images):

@@ -181,6 +181,10 @@ def _register_train_evaluate(subparsers):
                    help="fraction of galaxies held out for testing (0.1)")
     p.add_argument("--restart", action="store_true",
                    help="ignore an existing checkpoint and start afresh")
+    p.add_argument("--calibrate", action="store_true",
+                   help="then fit the posterior width against the star count on the validation "
+                        "galaxies and store it in the model card (a finished MODEL_DIR is only "
+                        "calibrated)")
     p.add_argument("--quiet", "--no-progress", dest="quiet", action="store_true",
                    help="no progress bar")
     p.set_defaults(func=_train_slope)
@@ -219,6 +223,16 @@ def _train_slope(args):
     for key, value in model.card["metrics"].get("validation", {}).items():
         print(f"  validation {key}: {value:.4g}" if isinstance(value, float)
               else f"  validation {key}: {value}")
+    if args.calibrate:
+        from ..nets import calibrate_slope
+
+        entry = calibrate_slope(args.out, args.data)
+        print(f"calibrated on {entry['n_rows']} validation rows: width factor "
+              f"{entry['factor'][0]:.3f} at {10 ** entry['log10_n_stars'][0]:.0f} stars to "
+              f"{entry['factor'][-1]:.3f} at {10 ** entry['log10_n_stars'][-1]:.0f} stars; "
+              f"coverage {100 * entry['coverage_before'][0]:.1f}% / "
+              f"{100 * entry['coverage_before'][1]:.1f}% -> "
+              f"{100 * entry['coverage_after'][0]:.1f}% / {100 * entry['coverage_after'][1]:.1f}%")
     print(f"model written to {args.out}")
     return 0
 

@@ -7,7 +7,9 @@ gives the epistemic uncertainty.
 
 Training is written once (`Trainer`, `TrainingConfig`, `fit`: galaxy split, checkpoints and
 exact resume, early stopping, learning-rate schedule, model card); what a network learns is a small
-`Task` object, of which `SlopeTask` is the first.
+`Task` object, of which `SlopeTask` is the first. `calibrate_slope` fits, on the validation
+galaxies, a factor on the posterior width per star count (`width_factors`, `scale_mixtures`),
+which the model card keeps and `SlopeModel.posterior` applies.
 
 The mass-profile networks of the disc galaxies (de los Rios et al. 2023) are the second:
 `build_mass_cnn` (networks A, B, C and ResNet50), the losses (``"mse"`` and `gaussian_nll`),
@@ -28,7 +30,8 @@ __all__ = ["build_mdcnn", "mixture_nll", "MCDropout", "MixtureHead", "SelectChan
            "gaussian_nll", "MassProfileTask", "augment_mass_images", "image_summaries",
            "train_mass", "MassModel", "load_mass_model", "BootstrapEnsemble", "bootstrap_rows",
            "ensemble_quantiles", "smoothgrad", "plot_saliency", "evaluate_mass",
-           "mstar_only_profile", "suite_inputs"]
+           "mstar_only_profile", "suite_inputs", "calibrate_slope", "width_factors",
+           "scale_mixtures"]
 
 _LOCATIONS = {
     "build_mdcnn": "_architectures",
@@ -71,6 +74,9 @@ _LOCATIONS = {
     "evaluate_mass": "_mass_evaluation",
     "mstar_only_profile": "_mass_evaluation",
     "suite_inputs": "_mass_task",
+    "calibrate_slope": "_slope_calibration",
+    "width_factors": "_widths",
+    "scale_mixtures": "_widths",
 }
 
 

@@ -90,10 +90,10 @@ def evaluate_slope(suite, model, *, out_dir=None, n_passes=100, seed=0, split="a
     rows, selection = select_rows(data, slope_model, split=split)
     truth = data.truth
     images = np.asarray(data.images)[rows]
-    grid, pdfs, _ = slope_model.pass_pdfs(images, n_passes=n_passes, seed=seed)
     target = np.asarray(getattr(truth[TARGET], "value", truth[TARGET]), dtype=float)[rows]
     n_stars = (np.asarray(truth["n_stars"], dtype=float)[rows] if "n_stars" in truth.colnames
                else None)
+    grid, pdfs, _ = slope_model.pass_pdfs(images, n_passes=n_passes, seed=seed, n_stars=n_stars)
     meta = {"dmprofile_version": __version__, "model": slope_model.name,
             "model_card_sha256": slope_model.card_hash,
             "model_suite_checksum": slope_model.card["suite"]["checksum"],

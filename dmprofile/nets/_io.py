@@ -425,11 +425,40 @@ class SlopeModel:
             passes = MixturePasses(*(a[0] for a in passes))
         return passes
 
-    def posterior(self, images, *, n_passes=100, seed=None, grid=None, meta=None):
+    @property
+    def calibration(self):
+        """The ``calibration`` entry of the card (`~dmprofile.nets.calibrate_slope`), or None."""
+        return self.card.get("calibration")
+
+    def _calibrate(self, passes, n_stars, calibrated, n_images):
+        """Scale the passes by the card's width factors at ``n_stars``; also return them."""
+        if not calibrated or self.calibration is None:
+            return passes, None
+        if n_stars is None:
+            msg = ("this model's posterior widths are calibrated against the star count: pass "
+                   "argument 'n_stars' (stars in each catalogue), or calibrated=False for the "
+                   "raw network output")
+            raise ValueError(msg)
+        from ._widths import scale_mixtures, width_factors
+
+        n = np.asarray(n_stars, dtype=float)
+        if n.ndim > 1 or (n.ndim == 1 and n.size != n_images):
+            msg = (f"argument 'n_stars' must be one star count or one per galaxy ({n_images}), "
+                   f"got shape {n.shape}")
+            raise ValueError(msg)
+        factors = np.broadcast_to(width_factors(self.calibration, n), (n_images,))
+        scaled = scale_mixtures(passes, factors[0] if passes.weights.ndim == 2 else factors)
+        return MixturePasses(*scaled), factors
+
+    def posterior(self, images, *, n_passes=100, seed=None, grid=None, meta=None, n_stars=None,
+                  calibrated=True):
         """Return the posterior(s) of gamma_150 from Monte-Carlo dropout passes.
 
         The posterior is the normalised mean of the ``n_passes`` mixtures on ``grid``; the
-        spread of the pass pdfs is its epistemic band (``pdf_std``).
+        spread of the pass pdfs is its epistemic band (``pdf_std``). When the card holds a
+        star-count calibration (`~dmprofile.nets.calibrate_slope`), each posterior is widened
+        or narrowed about its mean by the factor at its star count (recorded in the
+        provenance as ``width_factor``).
 
         Parameters
         ----------
@@ -443,6 +472,10 @@ class SlopeModel:
             The ``gamma_150`` grid (default: `~dmprofile.results.default_grid`).
         meta : dict, optional
             Added to the provenance of the posteriors.
+        n_stars : int or array-like of int, optional
+            Stars in each catalogue; needed by a calibrated model.
+        calibrated : bool
+            Apply the card's calibration (when it has one).
 
         Returns
         -------
@@ -453,15 +486,21 @@ class SlopeModel:
 
         images, single = self._check_images(images)
         passes = self.predict_mixtures(images, n_passes=n_passes, seed=seed)
+        passes, factors = self._calibrate(passes, n_stars, calibrated, images.shape[0])
         base = {"model": self.name, "model_card_sha256": self.card_hash, "n_passes": int(n_passes),
                 "seed": seed if isinstance(seed, (int, np.integer, type(None))) else repr(seed)}
         base.update(meta or {})
+        metas = [dict(base) for _ in range(images.shape[0])]
+        if factors is not None:
+            for m, f in zip(metas, factors, strict=True):
+                m["width_factor"] = float(f)
         posts = [SlopePosterior.from_mixture(passes.weights[i], passes.means[i], passes.sigmas[i],
-                                             grid=grid, meta=dict(base))
+                                             grid=grid, meta=metas[i])
                  for i in range(images.shape[0])]
         return posts[0] if single else posts
 
-    def pass_pdfs(self, images, *, n_passes=100, seed=None, grid=None):
+    def pass_pdfs(self, images, *, n_passes=100, seed=None, grid=None, n_stars=None,
+                  calibrated=True):
         """Return the mean and spread of the pass pdfs on ``grid`` for a batch (fast path).
 
         Parameters
@@ -474,6 +513,10 @@ class SlopeModel:
             Seeds the dropout masks.
         grid : array-like, optional
             The ``gamma_150`` grid (default: `~dmprofile.results.default_grid`).
+        n_stars : int or array-like of int, optional
+            Stars in each catalogue; needed by a calibrated model (see `posterior`).
+        calibrated : bool
+            Apply the card's calibration (when it has one).
 
         Returns
         -------
@@ -487,6 +530,7 @@ class SlopeModel:
 
         grid = np.asarray(default_grid() if grid is None else grid, dtype=float)
         passes = self.predict_mixtures(images, n_passes=n_passes, seed=seed)
+        passes, _ = self._calibrate(passes, n_stars, calibrated, images.shape[0])
         return grid, *mixture_pdfs(grid, *passes)
 
 

@@ -376,7 +376,7 @@ class SlopeTask(Task):
             return {}
         slope_model = SlopeModel(model, card)
         n_passes = self.validation_passes
-        grid, pdf, _ = slope_model.pass_pdfs(x, n_passes=n_passes, seed=seed)
+        grid, pdf, _ = slope_model.pass_pdfs(x, n_passes=n_passes, seed=seed, calibrated=False)
         passes = slope_model.predict_mixtures(x, n_passes=1, seed=seed)
         nll = mixture_nll_numpy(y, np.concatenate([a[:, 0] for a in passes], axis=-1))
         mode = grid[np.argmax(pdf, axis=1)]

@@ -161,6 +161,13 @@ def test_cli_train_evaluate_and_infer_on_a_real_suite(real_suite_dir, tmp_path, 
     for a, b in (("train", "validation"), ("train", "test"), ("validation", "test")):
         assert not set(split[a]) & set(split[b])
 
+    # --calibrate on the finished model: 4 validation rows are too few, said in one line
+    assert main(["train", "slope", "--data", str(real_suite_dir), "--out", str(out), "--epochs",
+                 "2", "--batch-size", "8", "--quiet", "--val-fraction", "0.2",
+                 "--test-fraction", "0.2", "--calibrate"]) == 1
+    assert "at least 120 validation rows" in capsys.readouterr().err
+    assert "calibration" not in json.loads((out / "model_card.json").read_text())
+
     report = tmp_path / "report"
     assert main(["evaluate", "slope", "--data", str(real_suite_dir), "--model", str(out),
                  "--out", str(report), "--n-passes", "5"]) == 0
