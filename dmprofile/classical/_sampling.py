@@ -113,6 +113,7 @@ class _Phase:
 
     def __init__(self, target, logp, p0, rng, emcee, settings, bar):
         self.target, self.bar = target, bar
+        _check_walkers(p0, target.like)
         self.sampler = emcee.EnsembleSampler(len(p0), p0.shape[1], logp, vectorize=True,
                                              moves=_moves(settings["moves"], emcee))
         self.sampler.random_state = np.random.RandomState(_seed_int(rng)).get_state()
@@ -139,15 +140,62 @@ class _Phase:
         return np.concatenate(self.blocks)
 
     def final_positions(self, like, rng):
-        """Last positions (unbounded); stuck walkers moved onto earlier good positions."""
+        """Last positions (unbounded); stuck walkers moved onto earlier good positions.
+
+        The walkers are returned distinct: a stuck walker's new position can be one that a
+        good walker still holds (they are often rejected for many steps) or another stuck
+        walker's, and two walkers at the same point make emcee's ``DESnookerMove`` propose NaN
+        (it divides by their distance). Repeated positions are redrawn among the distinct
+        earlier positions of the good walkers not yet taken.
+        """
         lp = self.lp_blocks[-1][-1]
         stuck = lp < np.median(lp) - max(10.0, float(self.chain.shape[-1]))
         y = _to_unbounded(like, self.chain[-1])
+        tail = self.chain[self.done // 2:, ~stuck]
+        tail = tail.reshape(-1, tail.shape[-1])
         if np.any(stuck):
-            tail = self.chain[self.done // 2:, ~stuck]
-            pick = rng.integers(0, tail.shape[0] * tail.shape[1], int(stuck.sum()))
-            y[stuck] = _to_unbounded(like, tail.reshape(-1, tail.shape[-1])[pick])
+            pick = rng.integers(0, len(tail), int(stuck.sum()))
+            y[stuck] = _to_unbounded(like, tail[pick])
+        # the good walkers keep their positions before the moved ones
+        repeated = _repeated_rows(y, np.concatenate([np.flatnonzero(~stuck),
+                                                     np.flatnonzero(stuck)]))
+        if np.any(repeated):
+            taken = {tuple(row) for row in y[~repeated]}
+            free = np.array([row for row in np.unique(_to_unbounded(like, tail), axis=0)
+                             if tuple(row) not in taken]).reshape(-1, y.shape[1])
+            n = int(repeated.sum())
+            if len(free) < n:
+                msg = (f"cannot restart {len(y)} walkers at distinct positions after the "
+                       f"burn-in of {like.halo_name!r}: {n} repeat another walker's position "
+                       f"and the good walkers visited only {len(free)} other positions; "
+                       "check the acceptance fraction, or use more steps or walkers")
+                raise RuntimeError(msg)
+            y[repeated] = free[rng.choice(len(free), n, replace=False)]
         return y
+
+
+def _repeated_rows(y, order):
+    """Mask of the rows of ``y`` equal to a row earlier in ``order`` (a permutation)."""
+    _, first = np.unique(y[order], axis=0, return_index=True)
+    repeated = np.ones(len(y), dtype=bool)
+    repeated[order[first]] = False
+    return repeated
+
+
+def _check_walkers(p0, like):
+    """Refuse initial walkers that are not finite or not distinct (emcee would propose NaN)."""
+    p0 = np.asarray(p0, dtype=float)
+    bad = ~np.all(np.isfinite(p0), axis=1)
+    if np.any(bad):
+        msg = (f"{int(bad.sum())} of {len(p0)} initial walkers of {like.halo_name!r} have "
+               f"non-finite unbounded coordinates ({', '.join(like.names)}): "
+               f"{p0[np.flatnonzero(bad)[0]].tolist()}")
+        raise RuntimeError(msg)
+    repeated = _repeated_rows(p0, np.arange(len(p0)))
+    if np.any(repeated):
+        msg = (f"{int(repeated.sum())} of {len(p0)} initial walkers of {like.halo_name!r} "
+               "repeat another walker's position; emcee's moves need distinct walkers")
+        raise RuntimeError(msg)
 
 
 def _moves(moves, emcee):
