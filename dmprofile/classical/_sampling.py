@@ -146,7 +146,8 @@ class _Phase:
         good walker still holds (they are often rejected for many steps) or another stuck
         walker's, and two walkers at the same point make emcee's ``DESnookerMove`` propose NaN
         (it divides by their distance). Repeated positions are redrawn among the distinct
-        earlier positions of the good walkers not yet taken.
+        earlier positions of the good walkers not yet taken; when a short burn-in left too few
+        of those, the rest are good walkers' positions shifted by 1e-3 of the burn-in spread.
         """
         lp = self.lp_blocks[-1][-1]
         stuck = lp < np.median(lp) - max(10.0, float(self.chain.shape[-1]))
@@ -164,13 +165,19 @@ class _Phase:
             free = np.array([row for row in np.unique(_to_unbounded(like, tail), axis=0)
                              if tuple(row) not in taken]).reshape(-1, y.shape[1])
             n = int(repeated.sum())
-            if len(free) < n:
-                msg = (f"cannot restart {len(y)} walkers at distinct positions after the "
-                       f"burn-in of {like.halo_name!r}: {n} repeat another walker's position "
-                       f"and the good walkers visited only {len(free)} other positions; "
-                       "check the acceptance fraction, or use more steps or walkers")
-                raise RuntimeError(msg)
-            y[repeated] = free[rng.choice(len(free), n, replace=False)]
+            if len(free) >= n:
+                y[repeated] = free[rng.choice(len(free), n, replace=False)]
+            else:
+                # a short burn-in visited too few positions: use them all, then copies of good
+                # walkers shifted by a thousandth of the burn-in spread (distinct, still inside
+                # the posterior mass)
+                rows = np.flatnonzero(repeated)
+                y[rows[:len(free)]] = free
+                spread = np.std(_to_unbounded(like, tail), axis=0)
+                scale = np.where(spread > 0, 1e-3 * spread, 1e-6)
+                good = y[~repeated]
+                base = good[rng.integers(0, len(good), n - len(free))]
+                y[rows[len(free):]] = base + scale * rng.standard_normal(base.shape)
         return y
 
 

@@ -75,10 +75,20 @@ def test_restart_without_duplicates_is_unchanged():
     np.testing.assert_array_equal(y, plain)
 
 
-def test_too_few_positions_for_distinct_walkers_is_a_clear_error():
-    phase = _burned_in(moves_after=1)        # the good walkers never moved
-    with pytest.raises(RuntimeError, match="distinct positions"):
-        phase.final_positions(_Like(), np.random.default_rng(0))
+def test_too_few_positions_are_filled_by_nearby_distinct_walkers():
+    # the good walkers never moved: the burn-in visited only their 8 positions, so the 4
+    # stuck walkers restart next to good ones (a short quick-look run must not fail)
+    like = _Like()
+    phase = _burned_in(moves_after=1)
+    good = _to_unbounded(like, phase.chain[-1, 4:])
+    spread = np.std(_to_unbounded(like, phase.chain[10:, 4:].reshape(-1, 3)), axis=0)
+    for seed in range(10):
+        y = phase.final_positions(like, np.random.default_rng(seed))
+        assert np.all(np.isfinite(y)) and _n_repeated(y) == 0
+        np.testing.assert_array_equal(y[4:], good)       # the good walkers keep their place
+        # each restarted walker lies within a few thousandths of the spread of a good one
+        dist = np.abs(y[:4, None, :] - good[None]) / np.where(spread > 0, spread, 1e-3)
+        assert np.all(np.min(np.max(dist, axis=2), axis=1) < 0.01)
 
 
 def test_phase_refuses_repeated_or_non_finite_walkers():
