@@ -76,6 +76,10 @@ def _jeans_kwargs(args):
     if args.priors:
         kw["priors"] = {k: (tuple(v) if isinstance(v, list) else v)
                         for k, v in json.loads(args.priors).items()}
+    if getattr(args, "mixture_prior", None):
+        from dmprofile.simulate import DefaultDwarfPrior
+
+        kw["mixture_prior"] = DefaultDwarfPrior(**json.loads(args.mixture_prior))
     return kw
 
 
@@ -341,6 +345,8 @@ def _report(args, desc, mocks, evals, labels):
 def _describe_jeans(args):
     kw = _jeans_kwargs(args)
     kw.pop("workers")
+    if "mixture_prior" in kw:
+        kw["mixture_prior"] = json.loads(args.mixture_prior)
     if not kw["vsp"]:
         kw.pop("vsp")
     kw.pop("processes", None)
@@ -370,7 +376,8 @@ def _fit_jeans(key, table, kwargs):
 
 def _coverage(args):
     desc, mocks = _mocks(args)
-    settings = {"mocks": desc, "jeans": {k: v for k, v in _jeans_kwargs(args).items()
+    settings = {"mocks": desc, "jeans": {k: (args.mixture_prior if k == "mixture_prior" else v)
+                                         for k, v in _jeans_kwargs(args).items()
                                          if k not in ("workers", "processes")}}
     results = _load(args.out, settings)
 
@@ -443,6 +450,10 @@ def main(argv=None):
         p.add_argument("--vsp", action="store_true", help="fourth-moment constraints")
         p.add_argument("--priors", default=None,
                        help='prior overrides as JSON, e.g. \'{"n": [0, 1]}\'')
+        p.add_argument("--mixture-prior", default=None,
+                       help="DefaultDwarfPrior keywords as JSON for the halo mixture, e.g. "
+                            "'{\"family_weights\": {\"corenfw\": 1}}' (simulation-based "
+                            "calibration on mocks drawn from the same prior)")
         p.add_argument("--quiet", action="store_true")
         p.add_argument("--processes", type=int, default=None,
                        help="processes fitting the halo families (default: jeans_analysis's)")

@@ -1,6 +1,6 @@
 """Benchmark of the slope network (dmprofile.nets): accuracy, calibration and speed.
 
-Accuracy and calibration are measured on a *held-out* test suite from the default prior, never on
+Accuracy and calibration are measured on a *held-out* test suite from the model's prior, never on
 training galaxies: a separate suite (``dmprofile simulate dwarfs`` with a seed other than the
 training suite's) is used whole; the model's own training suite is accepted only through the test
 split recorded with the model, and a suite sharing the training suite's seed and prior (hence its
@@ -129,7 +129,8 @@ def run_accuracy(suite, slope_model, args, out_dir):
     n_stars = np.asarray(truth["n_stars"], dtype=float)[rows]
     images = np.asarray(suite.images)[rows]
     cpu0, t0 = time.process_time(), time.perf_counter()
-    grid, pdfs, _ = slope_model.pass_pdfs(images, n_passes=args.n_passes, seed=args.seed)
+    grid, pdfs, _ = slope_model.pass_pdfs(images, n_passes=args.n_passes, seed=args.seed,
+                                          n_stars=n_stars)
     wall, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     meta = {"dmprofile_version": __version__, "model": slope_model.name,
             "model_card_sha256": slope_model.card_hash,

@@ -12,8 +12,13 @@ script, regenerates the training catalogues of its suite, measures
   catalogues without TensorFlow (`dmprofile.kinematics.default_summary_ranges`, the Jeans
   analysis).
 
-First regenerate the exact training suite (deterministic; the script checks its checksum
-against the card)::
+A model trained since the ranges exist already holds them in its card: ``--from-card`` then
+only copies them into the ranges file (no suite needed)::
+
+    python -m dmprofile.nets._card_ranges --from-card
+
+For an older card, first regenerate the exact training suite (deterministic; the script
+checks its checksum against the card)::
 
     nice -n 10 dmprofile simulate dwarfs --n-galaxies 15000 --projections 3 --seed 3 \
         --workers 2 --chunk-size 250 --out cache/suites/train_v3
@@ -48,7 +53,10 @@ def training_rows(suite, model_dir):
 def main(argv=None):
     """Update the card's training ranges from the regenerated training suite."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("suite", type=Path, help="the regenerated training suite directory")
+    parser.add_argument("suite", type=Path, nargs="?",
+                        help="the regenerated training suite directory")
+    parser.add_argument("--from-card", action="store_true",
+                        help="copy the card's training ranges into the ranges file")
     parser.add_argument("--model-dir", type=Path, default=MODEL_DIR)
     parser.add_argument("--ranges-file", type=Path, default=RANGES_FILE)
     args = parser.parse_args(argv)
@@ -59,6 +67,16 @@ def main(argv=None):
 
     card_path = args.model_dir / "model_card.json"
     card = json.loads(card_path.read_text())
+    if args.from_card:
+        if not card.get("training_ranges"):
+            print(f"{card_path} holds no training ranges: give the training suite",
+                  file=sys.stderr)
+            return 1
+        _write_ranges_file(args, card, load_model(args.model_dir), int(card["split"]["n_rows"]
+                                                                       ["train"]))
+        return 0
+    if args.suite is None:
+        parser.error("give the training suite directory, or --from-card")
     suite = read_suite(args.suite)
     expected = card["suite"]["checksum"]
     if suite.checksum != expected:
@@ -80,15 +98,22 @@ def main(argv=None):
     card["training_ranges"] = ranges
     atomic_write_text(card_path, json.dumps(card, indent=1))
     model = load_model(args.model_dir)  # validates the card and the model file
+    _write_ranges_file(args, card, model, int(rows.size))
+    return 0
+
+
+def _write_ranges_file(args, card, model, n_rows):
+    from dmprofile._utils import atomic_write_text
+
+    ranges = card["training_ranges"]
     doc = {"model": "slope_default", "model_card_sha256": model.card_hash,
-           "suite_checksum": expected, "n_rows": int(rows.size),
+           "suite_checksum": card["suite"]["checksum"], "n_rows": n_rows,
            "description": ("ranges of dmprofile.kinematics.catalogue_summaries over the "
                            "training mocks of the bundled slope model; written by "
                            "python -m dmprofile.nets._card_ranges"),
            "training_ranges": ranges}
     atomic_write_text(args.ranges_file, json.dumps(doc, indent=1) + "\n")
-    print(f"wrote {card_path} and {args.ranges_file}")
-    return 0
+    print(f"wrote {args.ranges_file}")
 
 
 if __name__ == "__main__":

@@ -75,9 +75,10 @@ def test_bundled_ranges_match_the_model_card():
     card = json.loads(CARD.read_text())
     assert set(RANGES) == set(SUMMARIES)
     assert RANGES == card["training_ranges"]
-    # what the card's older entries said is unchanged (same training rows)
-    assert RANGES["n_stars"]["min"] == 100 and RANGES["n_stars"]["max"] == 3000
-    assert RANGES["r_half"]["min"] == pytest.approx(0.1000143, rel=1e-6)
+    # the broad prior of the bundled model: 30-20,000 stars, r_half 0.1-1 kpc, 24,000 training rows
+    assert RANGES["n_stars"]["min"] == 30 and RANGES["n_stars"]["max"] == 19999
+    assert RANGES["r_half"]["min"] == pytest.approx(0.1000067, rel=1e-6)
+    assert RANGES["n_stars"]["n"] == 24000
 
 
 def test_check_summaries_wording_and_margins():
