@@ -67,7 +67,8 @@ def _line(label, group, t, sel):
 def main(argv=None):
     """Summarise the stored posteriors; returns the exit status."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--results", required=True, help="JSON written by bench_jeans --out")
+    parser.add_argument("--results", required=True, nargs="+",
+                        help="JSON file(s) written by bench_jeans --out (rows are merged)")
     parser.add_argument("--suite", required=True, help="the suite the mocks came from")
     parser.add_argument("--method", default="jeans", help="method key in the JSON (jeans)")
     parser.add_argument("--label", default=None, help="title of the table")
@@ -79,10 +80,18 @@ def main(argv=None):
     from dmprofile.results import default_grid, evaluate_posteriors
     from dmprofile.suites import read_suite
 
-    doc = json.loads(Path(args.results).read_text())
-    stored = doc["results"].get(args.method, {})
+    stored, settings = {}, []
+    for path in args.results:
+        doc = json.loads(Path(path).read_text())
+        stored.update(doc["results"].get(args.method, {}))
+        jeans = json.dumps(doc.get("settings", {}).get("jeans", {}))
+        if jeans not in settings:
+            settings.append(jeans)
     if not stored:
         print(f"no posteriors of method {args.method!r} in {args.results}", file=sys.stderr)
+        return 1
+    if len(settings) > 1:
+        print(f"the files were run with different settings: {settings}", file=sys.stderr)
         return 1
     suite = read_suite(args.suite)
     rows = np.array(sorted(int(k) for k in stored))
@@ -95,10 +104,10 @@ def main(argv=None):
     table = evaluate_posteriors((default_grid(), pdfs), truth).table
     t = {k: np.asarray(table[k], dtype=float) for k in
          ("truth", "median", "pit", "hdi_rank", "low_68", "high_68")}
-    lines = [f"### {args.label or Path(args.results).stem}", "",
+    lines = [f"### {args.label or Path(args.results[0]).stem}", "",
              f"{machine()}", "",
-             f"Posteriors: `{args.results}` (method `{args.method}`, settings "
-             f"`{json.dumps(doc.get('settings', {}).get('jeans', {}))}`), {rows.size} finished "
+             f"Posteriors: `{' '.join(args.results)}` (method `{args.method}`, settings "
+             f"`{settings[0]}`), {rows.size} finished "
              f"rows of the suite `{args.suite}` (checksum `{suite.checksum[:12]}`). Coverage of "
              "the intervals grown from the mode (± the binomial 1-sigma of a calibrated 68% "
              "interval); mean CDF at truth: 0.5 if unbiased, above 0.5 the posteriors lean "
