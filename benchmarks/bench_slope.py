@@ -146,8 +146,10 @@ def run_accuracy(suite, slope_model, args, out_dir):
     result = evaluate_posteriors((grid, pdfs), target, n_stars=n_stars, out_dir=out_dir,
                                  label=LABEL, n_stars_bins=n_bins, truth_bins=truth_bins,
                                  meta=meta)
-    families = (np.asarray(truth["halo_family"]).astype(str)[rows]
-                if "halo_family" in truth.colnames else None)
+    # the prior's family names tell "cored" haloes from coreNFW ones (the truth's halo_family
+    # names the profile class, coreNFW for both)
+    key = next((k for k in ("prior_halo_family", "halo_family") if k in truth.colnames), None)
+    families = None if key is None else np.asarray(truth[key]).astype(str)[rows]
     return result, {"wall_s": wall, "cpu_s": cpu}, families
 
 
