@@ -69,6 +69,13 @@ def mixture_priors(r_half, prior=None):
     if not prior.c_scatter > 0:
         msg = "the Jeans mixture needs a prior with c_scatter > 0"
         raise ValueError(msg)
+    missing = sorted(f for f, w in prior.family_weights.items()
+                     if w > 0 and f not in JEANS_FAMILIES)
+    if missing:
+        msg = (f"argument 'mixture_prior' has halo families without a Jeans counterpart "
+               f"({', '.join(missing)}); the Jeans mixture supports "
+               f"{', '.join(sorted(JEANS_FAMILIES))}: give those families zero weight")
+        raise ValueError(msg)
     base = {"log10_M200": prior.log_m200_range, "c": ("dutton_maccio", prior.c_scatter)}
     eta_lo, eta_hi = prior.corenfw_eta_range
     shapes = {

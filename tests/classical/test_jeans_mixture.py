@@ -143,6 +143,13 @@ def test_mixture_priors_follow_the_training_prior():
         mixture_priors(-1.0)
     with pytest.raises(ValueError, match="c_scatter"):
         mixture_priors(0.3, DefaultDwarfPrior(c_scatter=0.0))
+    # the broad preset's cored and Burkert haloes have no Jeans family: a clear error, not a
+    # KeyError; with them at zero weight the preset works
+    with pytest.raises(ValueError, match=r"without a Jeans counterpart \(burkert, cored\)"):
+        mixture_priors(0.3, DefaultDwarfPrior.broad())
+    weights = dict(DefaultDwarfPrior.broad().family_weights, cored=0.0, burkert=0.0)
+    broad = mixture_priors(0.3, DefaultDwarfPrior.broad(family_weights=weights))
+    assert sorted(broad) == ["corenfw", "dc14", "nfw", "zhao"]
     with pytest.raises(ValueError, match="mixture_priors"):
         default_priors("mixture")
 
