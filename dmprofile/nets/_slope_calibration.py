@@ -14,7 +14,7 @@ import numpy as np
 
 from .._utils import atomic_write_text
 from ._io import CARD_FILE, SPLIT_FILE, get_model
-from ._widths import METHOD
+from ._widths import METHOD, pooled_mean
 
 __all__ = ["calibrate_slope"]
 
@@ -45,11 +45,6 @@ def _ranks_at(ranks, factors, f):
     w = (x - log_f[j]) / (log_f[j + 1] - log_f[j])
     cols = np.arange(ranks.shape[1])
     return ranks[j, cols] * (1 - w) + ranks[j + 1, cols] * w
-
-
-def _per_bin(ranks, factors, f, idx, n_bins):
-    r = _ranks_at(ranks, factors, f)
-    return [(r, idx == b) for b in range(n_bins)]
 
 
 def _chi2(rank, sel):
@@ -154,13 +149,13 @@ def calibrate_slope(model, suite, *, n_passes=100, seed=0, n_bins=6, factors=Non
         passes = slope_model.predict_mixtures(images[rows[sl]], n_passes=n_passes,
                                               seed=int(rng.integers(2**62)))
         pdfs[sl] = mixture_pdfs(grid, *passes)[0]
-        w = passes.weights / passes.weights.sum(axis=-1, keepdims=True)
-        centres[sl] = (w * passes.means).sum(axis=-1).mean(axis=-1)
+        centres[sl] = pooled_mean(passes.weights, passes.means)
     ranks = np.array([_ranks(grid, _scaled_pdfs(grid, pdfs, centres, f), truth)
                       for f in factors])                                       # (F, n)
     logn = np.log10(n_stars)
     edges = np.quantile(logn, np.linspace(0, 1, n_bins + 1))
     idx = np.clip(np.searchsorted(edges, logn, side="right") - 1, 0, n_bins - 1)
+    in_bin = [idx == b for b in range(n_bins)]
     ends = np.array([logn.min(), logn.max()])
     if ends[1] - ends[0] < 0.1:
         ends = np.array([ends.mean() - 0.05, ends.mean() + 0.05])
@@ -168,7 +163,8 @@ def calibrate_slope(model, suite, *, n_passes=100, seed=0, n_bins=6, factors=Non
     for f_low in factors:
         for f_high in factors:
             f = np.interp(logn, ends, [f_low, f_high])
-            total = sum(_chi2(r, sel) for r, sel in _per_bin(ranks, factors, f, idx, n_bins))
+            r = _ranks_at(ranks, factors, f)
+            total = sum(_chi2(r, sel) for sel in in_bin)
             if best is None or total < best[0]:
                 best = (total, float(f_low), float(f_high))
     _, f_low, f_high = best
@@ -176,7 +172,7 @@ def calibrate_slope(model, suite, *, n_passes=100, seed=0, n_bins=6, factors=Non
     before = _ranks_at(ranks, factors, np.ones_like(logn))
     bins = []
     for b in range(n_bins):
-        sel = idx == b
+        sel = in_bin[b]
         bins.append({"n_stars_low": float(10 ** edges[b]),
                      "n_stars_high": float(10 ** edges[b + 1]), "n_rows": int(sel.sum()),
                      "factor": float(np.interp(np.median(logn[sel]), ends, [f_low, f_high])),

@@ -82,7 +82,16 @@ def scale_mixtures(passes, factors):
         msg = f"argument 'factors' must be positive, got {factors!r}"
         raise ValueError(msg)
     f = f.reshape(f.shape + (1,) * (means.ndim - f.ndim))
-    w = weights / weights.sum(axis=-1, keepdims=True)
-    centre = (w * means).sum(axis=-1).mean(axis=-1)
+    centre = pooled_mean(weights, means)
     centre = centre.reshape(centre.shape + (1, 1))
     return weights, centre + f * (means - centre), f * sigmas
+
+
+def pooled_mean(weights, means):
+    """Mean of the equal-weight pool of Monte-Carlo passes, per galaxy.
+
+    ``weights`` and ``means`` have shape (n_passes, K) or (n, n_passes, K); the weights are
+    normalised per pass.
+    """
+    w = weights / weights.sum(axis=-1, keepdims=True)
+    return (w * means).sum(axis=-1).mean(axis=-1)
