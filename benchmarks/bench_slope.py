@@ -101,6 +101,11 @@ def _check_held_out(suite, slope_model):
     if str(suite.checksum) == train.get("checksum"):
         return "test", ("the model's own training suite: only its held-out test split (galaxies "
                         "never used for training or validation) is evaluated")
+    calibration = slope_model.card.get("calibration") or {}
+    if str(suite.checksum) == (calibration.get("suite") or {}).get("checksum"):
+        msg = (f"the suite {suite.directory} is the one the model's posteriors were calibrated "
+               "on; evaluate on a test suite of other galaxies")
+        raise SystemExit(msg)
     same_seed = train_manifest.get("seed") == suite.manifest.get("seed")
     # the card keeps the training prior at its top level (``suite.manifest`` drops it)
     same_prior = slope_model.card.get("prior") == suite.manifest.get("prior")

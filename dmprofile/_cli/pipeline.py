@@ -182,9 +182,16 @@ def _register_train_evaluate(subparsers):
     p.add_argument("--restart", action="store_true",
                    help="ignore an existing checkpoint and start afresh")
     p.add_argument("--calibrate", action="store_true",
-                   help="then fit the posterior width against the star count on the validation "
-                        "galaxies and store it in the model card (a finished MODEL_DIR is only "
-                        "calibrated)")
+                   help="then calibrate the posteriors against the star count and store the "
+                        "factors in the model card (a finished MODEL_DIR is only calibrated)")
+    p.add_argument("--calibration-suite", metavar="CAL_SUITE",
+                   help="an independent suite from the training prior (another seed) to "
+                        "calibrate on, all its galaxies (default: the validation galaxies of "
+                        "SUITE); never a test suite")
+    p.add_argument("--calibration-method", choices=("shape", "width"), default="shape",
+                   help="shape: a factor on the Monte-Carlo centres' spread and one on the "
+                        "component widths per star-count bin (wants a few thousand galaxies "
+                        "per bin); width: one width factor linear in log10 N (default: shape)")
     p.add_argument("--quiet", "--no-progress", dest="quiet", action="store_true",
                    help="no progress bar")
     p.set_defaults(func=_train_slope)
@@ -226,11 +233,12 @@ def _train_slope(args):
     if args.calibrate:
         from ..nets import calibrate_slope
 
-        entry = calibrate_slope(args.out, args.data)
-        print(f"calibrated on {entry['n_rows']} validation rows: width factor "
-              f"{entry['factor'][0]:.3f} at {10 ** entry['log10_n_stars'][0]:.0f} stars to "
-              f"{entry['factor'][-1]:.3f} at {10 ** entry['log10_n_stars'][-1]:.0f} stars; "
-              f"coverage {100 * entry['coverage_before'][0]:.1f}% / "
+        entry = calibrate_slope(args.out, args.calibration_suite or args.data,
+                                shape=args.calibration_method == "shape")
+        knots = ", ".join(f"{10 ** k:.0f}" for k in entry["log10_n_stars"])
+        print(f"calibrated on {entry['n_rows']} {entry['split']} rows ({entry['method']}, "
+              f"knots at {knots} stars): coverage "
+              f"{100 * entry['coverage_before'][0]:.1f}% / "
               f"{100 * entry['coverage_before'][1]:.1f}% -> "
               f"{100 * entry['coverage_after'][0]:.1f}% / {100 * entry['coverage_after'][1]:.1f}%")
     print(f"model written to {args.out}")

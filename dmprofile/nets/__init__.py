@@ -8,8 +8,9 @@ gives the epistemic uncertainty.
 Training is written once (`Trainer`, `TrainingConfig`, `fit`: galaxy split, checkpoints and
 exact resume, early stopping, learning-rate schedule, model card); what a network learns is a small
 `Task` object, of which `SlopeTask` is the first. `calibrate_slope` fits, on the validation
-galaxies, a factor on the posterior width per star count (`width_factors`, `scale_mixtures`),
-which the model card keeps and `SlopeModel.posterior` applies.
+galaxies or on an independent calibration suite, factors on the posterior's width and shape
+per star count (`width_factors`, `scale_mixtures`), which the model card keeps and
+`SlopeModel.posterior` applies.
 
 The mass-profile networks of the disc galaxies (de los Rios et al. 2023) are the second:
 `build_mass_cnn` (networks A, B, C and ResNet50), the losses (``"mse"`` and `gaussian_nll`),

@@ -21,7 +21,9 @@ def select_rows(suite, slope_model, *, split="auto"):
     split : {"auto", "test", "all"}
         ``"test"``: the held-out test galaxies recorded with the model (the suite must be its
         training suite); ``"all"``: every row (a separate test suite); ``"auto"``: ``"test"``
-        when the suite checksum matches the one in the model card, else ``"all"``.
+        when the suite checksum matches the one in the model card, else ``"all"``. The
+        suite the posteriors were calibrated on (`~dmprofile.nets.calibrate_slope`) is
+        refused.
 
     Returns
     -------
@@ -36,6 +38,13 @@ def select_rows(suite, slope_model, *, split="auto"):
     same_suite = str(getattr(suite, "checksum", "")) == slope_model.card["suite"]["checksum"]
     if split == "auto":
         split = "test" if same_suite else "all"
+    calibration = slope_model.card.get("calibration") or {}
+    if split == "all" and str(getattr(suite, "checksum", "")) \
+            == (calibration.get("suite") or {}).get("checksum"):
+        msg = ("argument 'suite' is the suite the model's posteriors were calibrated on "
+               f"(checksum {str(suite.checksum)[:12]}...): evaluate on a test suite of other "
+               "galaxies")
+        raise ValueError(msg)
     if split == "all":
         return np.arange(len(truth)), "all"
     if not same_suite:

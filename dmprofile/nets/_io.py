@@ -446,9 +446,12 @@ class SlopeModel:
             msg = (f"argument 'n_stars' must be one star count or one per galaxy ({n_images}), "
                    f"got shape {n.shape}")
             raise ValueError(msg)
-        factors = np.broadcast_to(width_factors(self.calibration, n), (n_images,))
-        scaled = scale_mixtures(passes, factors[0] if passes.weights.ndim == 2 else factors)
-        return MixturePasses(*scaled), factors
+        centre, sigma = (np.broadcast_to(f, (n_images,))
+                         for f in width_factors(self.calibration, n))
+        one = passes.weights.ndim == 2
+        scaled = scale_mixtures(passes, centre[0] if one else centre,
+                                sigma[0] if one else sigma)
+        return MixturePasses(*scaled), np.stack([centre, sigma], axis=1)
 
     def posterior(self, images, *, n_passes=100, seed=None, grid=None, meta=None, n_stars=None,
                   calibrated=True):
@@ -456,9 +459,10 @@ class SlopeModel:
 
         The posterior is the normalised mean of the ``n_passes`` mixtures on ``grid``; the
         spread of the pass pdfs is its epistemic band (``pdf_std``). When the card holds a
-        star-count calibration (`~dmprofile.nets.calibrate_slope`), each posterior is widened
-        or narrowed about its mean by the factor at its star count (recorded in the
-        provenance as ``width_factor``).
+        star-count calibration (`~dmprofile.nets.calibrate_slope`), the spread of each
+        galaxy's Monte-Carlo centres about their mean and its component widths are scaled by
+        the factors at its star count (`~dmprofile.nets.scale_mixtures`; recorded in the
+        provenance as ``centre_factor`` and ``sigma_factor``).
 
         Parameters
         ----------
@@ -492,8 +496,8 @@ class SlopeModel:
         base.update(meta or {})
         metas = [dict(base) for _ in range(images.shape[0])]
         if factors is not None:
-            for m, f in zip(metas, factors, strict=True):
-                m["width_factor"] = float(f)
+            for m, (fc, fs) in zip(metas, factors, strict=True):
+                m["centre_factor"], m["sigma_factor"] = float(fc), float(fs)
         posts = [SlopePosterior.from_mixture(passes.weights[i], passes.means[i], passes.sigmas[i],
                                              grid=grid, meta=metas[i])
                  for i in range(images.shape[0])]

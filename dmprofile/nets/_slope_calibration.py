@@ -2,10 +2,11 @@
 
 The network sees two images normalised to unit sum, so it hardly knows how many stars went
 into them: its Monte-Carlo-dropout posteriors are too wide for large catalogues and too narrow
-for small ones. `calibrate_slope` measures, on the *validation* galaxies of the training suite
-only, the factor on the posterior width that gives 68 % and 95 % coverage in each bin of star
-count, and records it in the model card; `SlopeModel.posterior` then widens or narrows each
-posterior about its mean by the factor interpolated at the catalogue's star count.
+for small ones. `calibrate_slope` measures, on galaxies the network was not trained on (the
+validation galaxies of the training suite, or an independent calibration suite) and never on
+test galaxies, the factors on the posterior that give 68 % and 95 % coverage in each bin of
+star count, and records them in the model card; `SlopeModel.posterior` then applies the
+factors interpolated at the catalogue's star count.
 """
 
 import json
@@ -14,7 +15,7 @@ import numpy as np
 
 from .._utils import atomic_write_text
 from ._io import CARD_FILE, SPLIT_FILE, get_model
-from ._widths import METHOD, pooled_mean
+from ._widths import METHOD, METHOD_SHAPE, pooled_mean, width_factors
 
 __all__ = ["calibrate_slope"]
 
@@ -56,28 +57,115 @@ def _chi2(rank, sel):
     return (c68 - 0.68) ** 2 / (0.68 * 0.32 / n) + (c95 - 0.95) ** 2 / (0.95 * 0.05 / n)
 
 
-def calibrate_slope(model, suite, *, n_passes=100, seed=0, n_bins=6, factors=None,
-                    batch=600):
-    """Fit width factors per star-count bin on the validation galaxies and store them.
+def _check_factors(values, name, default):
+    values = default if values is None else np.sort(np.asarray(values, dtype=float))
+    if values.ndim != 1 or values.size == 0 or np.any(~(values > 0)) \
+            or np.any(np.diff(values) <= 0) or not np.all(np.isfinite(values)):
+        msg = f"argument {name!r} must be a 1-D array of distinct positive factors"
+        raise ValueError(msg)
+    return values
 
-    The factor on the posterior width (`scale_mixtures`) is linear in log10 of the star
-    count between the fewest and the most stars of the validation galaxies of the model's
-    training suite (``split.json``), and constant beyond. Its two end values are picked from
-    ``factors`` so that the 68 % and 95 % intervals hold the true slope in 68 % and 95 % of
-    the galaxies of each of ``n_bins`` quantile bins of star count: the least sum over the
-    bins of the binomial chi-square ``(c68 - 0.68)^2 / var68 + (c95 - 0.95)^2 / var95``, with
-    ``var = p (1 - p) / n``. A line rather than one factor per bin, so that a few hundred
-    galaxies per bin do not make the factors noisy. The factors,
-    the bins and the coverage before and after go into the ``calibration`` entry of the model
-    card (written atomically); `~dmprofile.nets.SlopeModel.posterior` and
-    `~dmprofile.infer_slope` then apply them. The test galaxies are never used.
+
+def _calibration_rows(slope_model, data):
+    """Rows of ``data`` to calibrate on: the validation split, or a whole independent suite."""
+    truth_table = data.truth
+    train = slope_model.card["suite"]
+    checksum = str(getattr(data, "checksum", ""))
+    manifest = getattr(data, "manifest", None) or {}
+    if checksum == train["checksum"]:
+        split = json.loads((slope_model.path / SPLIT_FILE).read_text())
+        ids = np.asarray(split.get("validation", []), dtype=np.int64)
+        rows = np.flatnonzero(np.isin(np.asarray(truth_table["galaxy_id"], dtype=np.int64),
+                                      ids))
+        return rows, "validation", int(ids.size)
+    same_seed = (train.get("manifest") or {}).get("seed") == manifest.get("seed")
+    if same_seed and slope_model.card.get("prior") == manifest.get("prior"):
+        msg = ("argument 'suite' must be the model's training suite (its validation galaxies "
+               "are used) or a suite of other galaxies; this one has the training suite's seed "
+               f"({manifest.get('seed')}) and prior but another checksum ({checksum[:12]}...), "
+               "so it shares training galaxies")
+        raise ValueError(msg)
+    rows = np.arange(len(truth_table))
+    n_galaxies = int(np.unique(np.asarray(truth_table["galaxy_id"])).size)
+    return rows, "all", n_galaxies
+
+
+def _fit_shape(grid, passes, truth, factors, sigma_factors, sel):
+    """(chi2, centre factor, sigma factor) minimising the chi-square of the rows ``sel``.
+
+    A search over ``factors`` x ``sigma_factors``, then twice over a 5 x 5 grid spanning one
+    step of the previous grid either side of its best point.
+    """
+    from ._io import mixture_pdfs
+
+    w, m, s = (a[sel] for a in passes)
+    centre = pooled_mean(w, m)[:, None, None]
+    everything = np.ones(int(sel.sum()), dtype=bool)
+    cache = {}
+
+    def chi2(fc, fs):
+        key = (round(fc, 12), round(fs, 12))
+        if key not in cache:
+            pdfs = mixture_pdfs(grid, w, centre + fc * (m - centre), fs * s)[0]
+            cache[key] = _chi2(_ranks(grid, pdfs, truth[sel]), everything)
+        return cache[key]
+
+    fcs, fss = np.log(factors), np.log(sigma_factors)
+    best = None
+    for _ in range(3):
+        for lc in fcs:
+            for ls in fss:
+                value = chi2(float(np.exp(lc)), float(np.exp(ls)))
+                if best is None or value < best[0]:
+                    best = (value, float(np.exp(lc)), float(np.exp(ls)))
+        step_c = np.diff(fcs).max() if fcs.size > 1 else 0.0
+        step_s = np.diff(fss).max() if fss.size > 1 else 0.0
+        fcs = np.log(best[1]) + np.linspace(-step_c, step_c, 5)
+        fss = np.log(best[2]) + np.linspace(-step_s, step_s, 5)
+        fcs, fss = np.unique(fcs), np.unique(fss)
+    return best
+
+
+def calibrate_slope(model, suite, *, shape=True, n_passes=100, seed=0, n_bins=6, factors=None,
+                    sigma_factors=None, batch=600):
+    """Fit star-count-dependent factors on the posteriors and store them in the model card.
+
+    The calibration galaxies are the validation galaxies of the model's training suite
+    (``split.json``) when ``suite`` is that suite, or every galaxy of ``suite`` when it is an
+    independent calibration suite (another seed: a suite with the training suite's seed and
+    prior is refused). Test galaxies must never be used: a suite used here cannot be a test
+    suite for the model (``benchmarks/bench_slope.py`` refuses it). The galaxies are cut into
+    ``n_bins`` quantile bins of star count, and the factors minimise, per bin or jointly, the
+    binomial chi-square of the 68 % and 95 % coverages
+    ``(c68 - 0.68)^2 / var68 + (c95 - 0.95)^2 / var95`` with ``var = p (1 - p) / n``.
+
+    With ``shape=True`` (method ``centre_and_sigma_factors_vs_log10_n_stars``) two factors are
+    fitted in each bin, one on the spread of the Monte-Carlo-dropout centres about their pooled
+    mean and one on the component widths (`~dmprofile.nets.scale_mixtures`), so the shape of
+    the posterior is calibrated as well as its width. The search runs over ``factors`` x
+    ``sigma_factors`` and is refined twice around its best point; the knots are the bins'
+    median log10 star counts. This needs a few thousand galaxies per bin (an independent
+    calibration suite: with a few hundred the bins' factors follow the noise).
+
+    With ``shape=False`` (method ``width_factor_vs_log10_n_stars``) one factor scales the whole
+    posterior about its mean; it is linear in log10 of the star count between the fewest and
+    the most stars and its two end values are picked from ``factors`` jointly over the bins
+    (steadier with a few hundred galaxies per bin).
+
+    The factors, the bins, the calibration suite and the coverages before and after (the
+    latter with the factors interpolated at each galaxy's star count, as the model applies
+    them) go into the ``calibration`` entry of the model card, written atomically;
+    `~dmprofile.nets.SlopeModel.posterior` and `~dmprofile.infer_slope` then apply them.
 
     Parameters
     ----------
     model : str or `~pathlib.Path` or `~dmprofile.nets.SlopeModel`
         A model directory (not the bundled ``"default"``: its card is rewritten).
     suite : str, `~pathlib.Path` or `~dmprofile.suites.DwarfSuite`
-        The suite the model was trained on (same checksum).
+        The model's training suite (same checksum; its validation galaxies are used) or an
+        independent calibration suite from the same prior (all its galaxies are used).
+    shape : bool
+        Fit a centre and a width factor per bin (True) or one width factor linear in log10 N.
     n_passes : int
         Monte-Carlo dropout passes per galaxy.
     seed : int
@@ -85,7 +173,12 @@ def calibrate_slope(model, suite, *, n_passes=100, seed=0, n_bins=6, factors=Non
     n_bins : int
         Number of star-count bins (>= 1).
     factors : array-like, optional
-        Candidate end factors (default: 41 values from 0.6 to 1.6, log-spaced).
+        Candidate factors on the centres' spread (``shape=True``; default: 9 values from 0.5
+        to 2, log-spaced) or on the whole width (``shape=False``; default: 41 values from 0.6
+        to 1.6).
+    sigma_factors : array-like, optional
+        Candidate factors on the component widths (``shape=True`` only; default: 9 values
+        from 0.6 to 1.5, log-spaced).
     batch : int
         Galaxies per network call chunk (bounds the memory).
 
@@ -97,8 +190,8 @@ def calibrate_slope(model, suite, *, n_passes=100, seed=0, n_bins=6, factors=Non
     Raises
     ------
     ValueError
-        For another suite, a suite without ``n_stars``, too few validation galaxies or bad
-        arguments.
+        For a suite sharing training galaxies, a suite without ``n_stars``, too few
+        calibration galaxies or bad arguments.
     """
     from ..results import default_grid
     from ._io import mixture_pdfs
@@ -113,27 +206,18 @@ def calibrate_slope(model, suite, *, n_passes=100, seed=0, n_bins=6, factors=Non
     if n_bins < 1:
         msg = f"argument 'n_bins' must be >= 1, got {n_bins}"
         raise ValueError(msg)
-    factors = (np.geomspace(0.6, 1.6, 41) if factors is None
-               else np.sort(np.asarray(factors, dtype=float)))
-    if factors.ndim != 1 or factors.size == 0 or np.any(factors <= 0) \
-            or np.any(np.diff(factors) <= 0):
-        msg = "argument 'factors' must be a 1-D array of distinct positive factors"
-        raise ValueError(msg)
+    shape = bool(shape)
+    factors = _check_factors(factors, "factors",
+                             np.geomspace(0.5, 2.0, 9) if shape else np.geomspace(0.6, 1.6, 41))
+    sigma_factors = _check_factors(sigma_factors, "sigma_factors", np.geomspace(0.6, 1.5, 9))
     data, _ = _open_suite(suite)
-    checksum = str(getattr(data, "checksum", ""))
-    if checksum != slope_model.card["suite"]["checksum"]:
-        msg = ("argument 'suite' must be the suite the model was trained on (checksum "
-               f"{slope_model.card['suite']['checksum'][:12]}...), got {checksum[:12]}...")
-        raise ValueError(msg)
     truth_table = data.truth
     if "n_stars" not in truth_table.colnames:
         msg = "the suite's truth table has no 'n_stars' column to calibrate against"
         raise ValueError(msg)
-    split = json.loads((slope_model.path / SPLIT_FILE).read_text())
-    ids = np.asarray(split.get("validation", []), dtype=np.int64)
-    rows = np.flatnonzero(np.isin(np.asarray(truth_table["galaxy_id"], dtype=np.int64), ids))
+    rows, split, n_galaxies = _calibration_rows(slope_model, data)
     if rows.size < 20 * n_bins:
-        msg = (f"calibration needs at least {20 * n_bins} validation rows for {n_bins} bins, "
+        msg = (f"calibration needs at least {20 * n_bins} {split} rows for {n_bins} bins, "
                f"got {rows.size}")
         raise ValueError(msg)
     truth = np.asarray(getattr(truth_table[TARGET], "value", truth_table[TARGET]),
@@ -141,56 +225,81 @@ def calibrate_slope(model, suite, *, n_passes=100, seed=0, n_bins=6, factors=Non
     n_stars = np.asarray(truth_table["n_stars"], dtype=float)[rows]
     grid = default_grid()
     images = np.asarray(data.images)
-    pdfs = np.empty((rows.size, grid.size))
-    centres = np.empty(rows.size)
     rng = np.random.default_rng(seed)
+    chunks = []
     for start in range(0, rows.size, int(batch)):
-        sl = slice(start, start + int(batch))
-        passes = slope_model.predict_mixtures(images[rows[sl]], n_passes=n_passes,
-                                              seed=int(rng.integers(2**62)))
-        pdfs[sl] = mixture_pdfs(grid, *passes)[0]
-        centres[sl] = pooled_mean(passes.weights, passes.means)
-    ranks = np.array([_ranks(grid, _scaled_pdfs(grid, pdfs, centres, f), truth)
-                      for f in factors])                                       # (F, n)
+        chunks.append(slope_model.predict_mixtures(images[rows[start:start + int(batch)]],
+                                                   n_passes=n_passes,
+                                                   seed=int(rng.integers(2**62))))
+    passes = tuple(np.concatenate(parts) for parts in zip(*chunks, strict=True))
     logn = np.log10(n_stars)
     edges = np.quantile(logn, np.linspace(0, 1, n_bins + 1))
     idx = np.clip(np.searchsorted(edges, logn, side="right") - 1, 0, n_bins - 1)
     in_bin = [idx == b for b in range(n_bins)]
-    ends = np.array([logn.min(), logn.max()])
-    if ends[1] - ends[0] < 0.1:
-        ends = np.array([ends.mean() - 0.05, ends.mean() + 0.05])
-    best = None
-    for f_low in factors:
-        for f_high in factors:
-            f = np.interp(logn, ends, [f_low, f_high])
-            r = _ranks_at(ranks, factors, f)
-            total = sum(_chi2(r, sel) for sel in in_bin)
-            if best is None or total < best[0]:
-                best = (total, float(f_low), float(f_high))
-    _, f_low, f_high = best
-    after = _ranks_at(ranks, factors, np.interp(logn, ends, [f_low, f_high]))
-    before = _ranks_at(ranks, factors, np.ones_like(logn))
+
+    def ranks_with(centre_factor, sigma_factor):
+        w, m, s = passes
+        c = pooled_mean(w, m)[:, None, None]
+        fc = np.reshape(centre_factor, (-1, 1, 1))
+        fs = np.reshape(sigma_factor, (-1, 1, 1))
+        return _ranks(grid, mixture_pdfs(grid, w, c + fc * (m - c), fs * s)[0], truth)
+
+    if shape:
+        fits = [_fit_shape(grid, passes, truth, factors, sigma_factors, sel) for sel in in_bin]
+        knots = np.array([np.median(logn[sel]) for sel in in_bin])
+        keep = np.r_[True, np.diff(knots) > 1e-9]                      # distinct knots only
+        entry = {"method": METHOD_SHAPE, "log10_n_stars": knots[keep].tolist(),
+                 "centre_factor": [f[1] for f, k in zip(fits, keep, strict=True) if k],
+                 "sigma_factor": [f[2] for f, k in zip(fits, keep, strict=True) if k]}
+        description = ("factors on the spread of the Monte-Carlo-dropout centres about their "
+                       "pooled mean and on the component widths, fitted in each star-count bin "
+                       "by the least binomial chi-square of the 68% and 95% coverages and "
+                       "interpolated linearly in log10(n_stars) between the bins' medians "
+                       "(constant beyond)")
+    else:
+        base = np.empty((rows.size, grid.size))
+        centres = pooled_mean(passes[0], passes[1])
+        base[:] = mixture_pdfs(grid, *passes)[0]
+        ranks = np.array([_ranks(grid, _scaled_pdfs(grid, base, centres, f), truth)
+                          for f in factors])                                   # (F, n)
+        ends = np.array([logn.min(), logn.max()])
+        if ends[1] - ends[0] < 0.1:
+            ends = np.array([ends.mean() - 0.05, ends.mean() + 0.05])
+        best = None
+        for f_low in factors:
+            for f_high in factors:
+                r = _ranks_at(ranks, factors, np.interp(logn, ends, [f_low, f_high]))
+                total = sum(_chi2(r, sel) for sel in in_bin)
+                if best is None or total < best[0]:
+                    best = (total, float(f_low), float(f_high))
+        entry = {"method": METHOD, "log10_n_stars": ends.tolist(), "factor": list(best[1:])}
+        description = ("factor on the posterior width about its mean, linear in "
+                       "log10(n_stars) between the calibration set's fewest and most stars "
+                       "(constant beyond); the two end factors minimise the summed binomial "
+                       "chi-square of the 68% and 95% coverages in the star-count bins")
+    centre_f, sigma_f = width_factors(entry, n_stars)
+    after = ranks_with(centre_f, sigma_f)
+    before = ranks_with(np.ones_like(logn), np.ones_like(logn))
     bins = []
     for b in range(n_bins):
         sel = in_bin[b]
+        fc, fs = (float(f) for f in width_factors(entry, 10 ** np.median(logn[sel])))
         bins.append({"n_stars_low": float(10 ** edges[b]),
                      "n_stars_high": float(10 ** edges[b + 1]), "n_rows": int(sel.sum()),
-                     "factor": float(np.interp(np.median(logn[sel]), ends, [f_low, f_high])),
+                     "centre_factor": fc, "sigma_factor": fs,
                      "coverage_before": [float(np.mean(before[sel] <= 0.68)),
                                          float(np.mean(before[sel] <= 0.95))],
                      "coverage_after": [float(np.mean(after[sel] <= 0.68)),
                                         float(np.mean(after[sel] <= 0.95))]})
-    entry = {"method": METHOD, "log10_n_stars": ends.tolist(), "factor": [f_low, f_high],
-             "split": "validation", "n_rows": int(rows.size),
-             "n_galaxies": int(ids.size), "n_passes": int(n_passes), "seed": int(seed),
-             "coverage_before": [float(np.mean(before <= 0.68)), float(np.mean(before <= 0.95))],
-             "coverage_after": [float(np.mean(after <= 0.68)), float(np.mean(after <= 0.95))],
-             "bins": bins,
-             "description": "factor on the posterior width about its mean, linear in "
-                            "log10(n_stars) between the validation set's fewest and most stars "
-                            "(constant beyond); the two end factors minimise the summed "
-                            "binomial chi-square of the 68% and 95% coverages in the "
-                            "star-count bins of the validation rows"}
+    suite_info = {"checksum": str(getattr(data, "checksum", "")),
+                  "seed": (getattr(data, "manifest", None) or {}).get("seed")}
+    entry.update({"split": split, "suite": suite_info, "n_rows": int(rows.size),
+                  "n_galaxies": n_galaxies, "n_passes": int(n_passes), "seed": int(seed),
+                  "coverage_before": [float(np.mean(before <= 0.68)),
+                                      float(np.mean(before <= 0.95))],
+                  "coverage_after": [float(np.mean(after <= 0.68)),
+                                     float(np.mean(after <= 0.95))],
+                  "bins": bins, "description": description})
     card = json.loads((slope_model.path / CARD_FILE).read_text())
     card["calibration"] = entry
     atomic_write_text(slope_model.path / CARD_FILE, json.dumps(card, indent=1))
