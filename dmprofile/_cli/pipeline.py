@@ -188,10 +188,10 @@ def _register_train_evaluate(subparsers):
                    help="an independent suite from the training prior (another seed) to "
                         "calibrate on, all its galaxies (default: the validation galaxies of "
                         "SUITE); never a test suite")
-    p.add_argument("--calibration-method", choices=("shape", "width"), default="shape",
-                   help="shape: a factor on the Monte-Carlo centres' spread and one on the "
-                        "component widths per star-count bin (wants a few thousand galaxies "
-                        "per bin); width: one width factor linear in log10 N (default: shape)")
+    p.add_argument("--calibration-method", choices=("width", "shape"), default="width",
+                   help="width: one width factor linear in log10 N (default); shape: a factor "
+                        "on the Monte-Carlo centres' spread and one on the component widths "
+                        "per star-count bin (wants a few thousand galaxies per bin)")
     p.add_argument("--quiet", "--no-progress", dest="quiet", action="store_true",
                    help="no progress bar")
     p.set_defaults(func=_train_slope)

@@ -168,7 +168,7 @@ def test_cli_train_evaluate_and_infer_on_a_real_suite(real_suite_dir, tmp_path, 
     assert "at least 120 validation rows" in capsys.readouterr().err
     assert main(["train", "slope", "--data", str(real_suite_dir), "--out", str(out), "--epochs",
                  "2", "--batch-size", "8", "--quiet", "--val-fraction", "0.2",
-                 "--test-fraction", "0.2", "--calibrate", "--calibration-method", "width",
+                 "--test-fraction", "0.2", "--calibrate", "--calibration-method", "shape",
                  "--calibration-suite", str(real_suite_dir)]) == 1
     assert "at least 120 validation rows" in capsys.readouterr().err
     assert "calibration" not in json.loads((out / "model_card.json").read_text())
