@@ -151,9 +151,9 @@ def calibrate_slope(model, suite, *, shape=False, n_passes=100, seed=0, n_bins=6
     ``sigma_factors`` and is refined twice around its best point; the knots are the bins'
     median log10 star counts. It needs a few thousand galaxies per bin, and it fits the two
     levels at the expense of the others: on the bundled model it brought the 68 % and 95 %
-    coverage of every bin to within a point of nominal but made the coverage at other levels
-    and the PIT less uniform and doubled the share of bimodal posteriors below 100 stars (see
-    the docs), so it is not the default.
+    coverage of every bin of the calibration galaxies to within a point of nominal, but made
+    the coverage at other levels and the PIT less uniform and doubled the share of bimodal
+    posteriors below 100 stars (see the docs), so it is not the default.
 
     The factors, the bins, the calibration suite and the coverages before and after (the
     latter with the factors interpolated at each galaxy's star count, as the model applies

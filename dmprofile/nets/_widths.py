@@ -36,9 +36,11 @@ def width_factors(calibration, n_stars):
 
     Returns
     -------
-    centre_factors, sigma_factors : ndarray
-        Factors on the centres' spread and on the component widths, each of the shape of
-        ``n_stars`` (`scale_mixtures` takes them).
+    centre_factors : ndarray
+        Factors on the spread of the centres, of the shape of ``n_stars``.
+    sigma_factors : ndarray
+        Factors on the component widths, of the shape of ``n_stars`` (`scale_mixtures` takes
+        both).
 
     Examples
     --------
