@@ -9,7 +9,8 @@ within +-0.1 and +-0.3 of the true gamma_150, the mean posterior sigma, the empi
 the 68% and 95% intervals (grown from the primary mode, as in Expósito-Márquez et al. 2022), the
 PIT (posterior CDF at the truth) uniformity statistics, and all of these versus number of stars
 and versus true slope, next to the paper's figures (>= 82% within 0.1, >= 98% within 0.3,
-MAE <= 0.056) and the calibration target (coverage within 3 percentage points of nominal).
+MAE <= 0.056) and the calibration target (coverage within 3 percentage points of nominal
+for the 68% interval and 2 for the 95% one, as issue 14 asks).
 
 Speed: `dmprofile.infer_slope` on one catalogue of ~2,500 stars (regenerated from the test suite)
 with ``--n-passes`` Monte-Carlo dropout passes, model already loaded: median and minimum of
@@ -54,7 +55,7 @@ FIGURES = ("pred_vs_true", "calibration", "vs_n_stars", "vs_truth")
 
 #: Expósito-Márquez et al. (2022) figures and the calibration target of the issue.
 PAPER = {"within_0.1": 0.82, "within_0.3": 0.98, "mae_mode": 0.056}
-CALIBRATION_TOLERANCE = 0.03
+CALIBRATION_TOLERANCE = {0.68: 0.03, 0.95: 0.02}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -254,7 +255,6 @@ def _card_validation(card):
 
 def accuracy_section(result, timing, families=None, card=None):
     m, meta = result.metrics, result.meta
-    tol = CALIBRATION_TOLERANCE
 
     def met(ok):
         return "yes" if ok else "**no**"
@@ -274,7 +274,7 @@ def accuracy_section(result, timing, families=None, card=None):
              f"| fraction within ±0.3 | {_pct(m['within_0.3'])} | >= {_pct(PAPER['within_0.3'])} "
              f"(paper) | {met(m['within_0.3'] >= PAPER['within_0.3'])} |"]
     for level in (0.68, 0.95):
-        tag = round(100 * level)
+        tag, tol = round(100 * level), CALIBRATION_TOLERANCE[level]
         cov = m[f"coverage_{tag}"]
         lines.append(f"| coverage of the {tag}% interval | {_pct(cov)} ± "
                      f"{100 * m[f'coverage_{tag}_err']:.1f} (binomial) | {_pct(level - tol)}"

@@ -75,6 +75,13 @@ def _register_discs(commands):
                        help="star particles per galaxy")
     discs.add_argument("--n-gas", type=positive_int, default=20000,
                        help="gas particles per galaxy")
+    discs.add_argument("--prior", default=None, metavar="JSON",
+                       help="changes to the default disc prior as a JSON object of "
+                            "DefaultDiscPrior arguments, e.g. NFW haloes with the Moster et al. "
+                            "(2013) relation: '{\"halo_relation\": \"moster13\", "
+                            "\"shmr_scatter\": 0.15, \"c_scatter\": 0.1, "
+                            "\"contraction_range\": [0, 0], \"agn_core_max\": 0, "
+                            "\"dc14_core_scale\": 0}'")
     discs.set_defaults(func=_discs)
 
 
@@ -99,22 +106,28 @@ def _help(parser):
     return 2
 
 
-def _prior(text, preset="default"):
+def _prior_changes(text, cls_name):
+    """Parse the ``--prior`` JSON object into a dict (a clear exit for anything else)."""
     import json
 
+    try:
+        changes = json.loads(text)
+    except json.JSONDecodeError as exc:
+        msg = f"--prior must be a JSON object of {cls_name} arguments: {exc}"
+        raise SystemExit(msg) from None
+    if not isinstance(changes, dict):
+        msg = f"--prior must be a JSON object of {cls_name} arguments, got {text!r}"
+        raise SystemExit(msg)
+    return changes
+
+
+def _prior(text, preset="default"):
     from ..simulate import DefaultDwarfPrior
 
     make = DefaultDwarfPrior.broad if preset == "broad" else DefaultDwarfPrior
     if text is None:
         return None if preset == "default" else make()
-    try:
-        changes = json.loads(text)
-    except json.JSONDecodeError as exc:
-        msg = f"--prior must be a JSON object of DefaultDwarfPrior arguments: {exc}"
-        raise SystemExit(msg) from None
-    if not isinstance(changes, dict):
-        msg = f"--prior must be a JSON object of DefaultDwarfPrior arguments, got {text!r}"
-        raise SystemExit(msg)
+    changes = _prior_changes(text, "DefaultDwarfPrior")
     try:
         return make(**changes)
     except (TypeError, ValueError) as exc:
@@ -140,10 +153,15 @@ def _discs(args):
     from ..suites import generate_disc_suite, read_suite
 
     channels = tuple(c.strip() for c in args.channels.split(",") if c.strip())
+    changes = {} if args.prior is None else _prior_changes(args.prior, "DefaultDiscPrior")
+    try:
+        prior = DefaultDiscPrior(instrument=args.instrument, **changes)
+    except (TypeError, ValueError) as exc:
+        raise SystemExit(f"--prior: {exc}") from None
     path = generate_disc_suite(args.out, n_galaxies=args.n_galaxies,
                                realisations=args.realisations, seed=args.seed,
                                workers=args.workers, chunk_size=args.chunk_size,
-                               prior=DefaultDiscPrior(instrument=args.instrument),
+                               prior=prior,
                                channels=channels, n_stars=args.n_stars, n_gas=args.n_gas,
                                scheduler=args.scheduler, progress=not args.no_progress)
     suite = read_suite(path)

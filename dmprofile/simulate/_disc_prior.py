@@ -139,6 +139,10 @@ class DefaultDiscPrior:
             Ranges of nu, r_c / R_d (log-uniform) and R_d / z0.
         agn_core_max : float
             Largest core strength n of haloes above 1e12 Msun.
+        dc14_core_scale : float
+            Factor on the largest core strength n_max of haloes below 1e12 Msun (1; 0 turns
+            their cores off: with ``agn_core_max=0`` and ``contraction_range=(0, 0)`` every
+            halo is a plain NFW halo).
         hi_scatter : float
             Scatter of log M_HI, dex.
         satellites_mean, field_sources_mean : float
@@ -167,6 +171,7 @@ class DefaultDiscPrior:
         "contraction_range": (-1.0, 0.2),
         "core_radius_range": (0.3, 2.0),
         "agn_core_max": 0.5,
+        "dc14_core_scale": 1.0,
         "disc_thickness_range": (5.0, 10.0),
         "hi_scatter": 0.3,
         "satellites_mean": 0.5,
@@ -360,7 +365,9 @@ class DefaultDiscPrior:
         if log_m200 >= _CORE_MAX_LOG_M200:
             return self._config["agn_core_max"]
         x = float(np.clip(log_mstar - log_m200, -4.1, -1.3))
-        return float(np.clip(1.0 - kernels.dc14_shape(x)[2], 0.0, 1.0))
+        n_max = float(np.clip(1.0 - kernels.dc14_shape(x)[2], 0.0, 1.0))
+        return n_max if self._config["dc14_core_scale"] == 1.0 \
+            else self._config["dc14_core_scale"] * n_max
 
     def draw(self, rng):
         """Draw the parameters of one galaxy and of its observation.

@@ -233,3 +233,18 @@ def test_population_follows_the_tully_fisher_relation():
     assert abs(np.median(size)) < 0.02 and 0.04 < np.std(size) < 0.07
     top = log_ms > 11.7
     assert np.all((log_hi[top] - log_ms[top] > -3.5) & (log_hi[top] - log_ms[top] < -0.8))
+
+
+def test_nfw_settings_turn_cores_and_contraction_off_and_leave_the_rest():
+    nfw = DefaultDiscPrior(dc14_core_scale=0, agn_core_max=0, contraction_range=(0, 0))
+    half = DefaultDiscPrior(dc14_core_scale=0.5)
+    default = DefaultDiscPrior()
+    for seed in range(20):
+        a, b, h = (p.draw(np.random.default_rng(seed)) for p in (nfw, default, half))
+        assert a["core_strength"] == 0.0 and a["contraction"] == 0.0
+        for key in ("log_mstar", "log_m200", "c", "disc_scale_length", "inclination"):
+            assert a[key] == b[key]
+        if b["log_m200"] < 12.0:
+            assert h["core_strength"] == pytest.approx(0.5 * b["core_strength"])
+        else:
+            assert h["core_strength"] == b["core_strength"]

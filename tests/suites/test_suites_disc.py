@@ -84,3 +84,15 @@ def test_command_line(tmp_path, capsys):
     suite = read_suite(out)
     assert suite.channels == ("r", "mom1") and suite.images.shape == (1, 2, 128, 128)
     assert suite.prior.instrument["name"] == "paper"
+
+
+def test_command_line_prior_changes_are_checked(tmp_path):
+    from dmprofile.cli import main
+
+    for bad, match in [("[1, 2]", "JSON object"), ("{x", "JSON object"),
+                       ('{"core_scale": 0}', "unknown prior parameter"),
+                       ('{"dc14_core_scale": -1}', "dc14_core_scale")]:
+        with pytest.raises(SystemExit, match=match):
+            main(["simulate", "discs", "--n-galaxies", "1", "--out", str(tmp_path / "bad"),
+                  "--prior", bad])
+    assert not (tmp_path / "bad").exists()
