@@ -97,20 +97,18 @@ def _pct(x):
 
 def _check_held_out(suite, slope_model):
     """Refuse a suite that shares galaxies with the model's training suite; describe the choice."""
+    from dmprofile.nets._evaluation import _is_calibration_suite, _same_draws
+
     train = slope_model.card["suite"]
     train_manifest = train.get("manifest") or {}
     if str(suite.checksum) == train.get("checksum"):
         return "test", ("the model's own training suite: only its held-out test split (galaxies "
                         "never used for training or validation) is evaluated")
-    calibration = slope_model.card.get("calibration") or {}
-    if str(suite.checksum) == (calibration.get("suite") or {}).get("checksum"):
+    if _is_calibration_suite(suite, slope_model):
         msg = (f"the suite {suite.directory} is the one the model's posteriors were calibrated "
                "on; evaluate on a test suite of other galaxies")
         raise SystemExit(msg)
-    same_seed = train_manifest.get("seed") == suite.manifest.get("seed")
-    # the card keeps the training prior at its top level (``suite.manifest`` drops it)
-    same_prior = slope_model.card.get("prior") == suite.manifest.get("prior")
-    if same_seed and same_prior:
+    if _same_draws(suite, slope_model):
         msg = (f"the suite {suite.directory} has the seed ({suite.manifest.get('seed')}) and prior "
                "of the model's training suite, so its galaxies are training galaxies; generate a "
                "test suite with another seed")

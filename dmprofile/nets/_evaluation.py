@@ -10,6 +10,21 @@ from ._io import SPLIT_FILE, get_model
 __all__ = ["evaluate_slope", "select_rows"]
 
 
+def _same_draws(suite, slope_model):
+    """Tell whether ``suite`` has the training suite's seed and prior, hence its galaxies."""
+    manifest = getattr(suite, "manifest", None) or {}
+    train = slope_model.card["suite"].get("manifest") or {}
+    # the card keeps the training prior at its top level (the suite entry's manifest drops it)
+    return (train.get("seed") == manifest.get("seed")
+            and slope_model.card.get("prior") == manifest.get("prior"))
+
+
+def _is_calibration_suite(suite, slope_model):
+    """Tell whether ``suite`` is the one the model's posteriors were calibrated on."""
+    calibration = slope_model.card.get("calibration") or {}
+    return str(getattr(suite, "checksum", "")) == (calibration.get("suite") or {}).get("checksum")
+
+
 def select_rows(suite, slope_model, *, split="auto"):
     """Rows of ``suite`` to evaluate ``slope_model`` on, and which selection was made.
 
@@ -38,9 +53,7 @@ def select_rows(suite, slope_model, *, split="auto"):
     same_suite = str(getattr(suite, "checksum", "")) == slope_model.card["suite"]["checksum"]
     if split == "auto":
         split = "test" if same_suite else "all"
-    calibration = slope_model.card.get("calibration") or {}
-    if split == "all" and str(getattr(suite, "checksum", "")) \
-            == (calibration.get("suite") or {}).get("checksum"):
+    if split == "all" and _is_calibration_suite(suite, slope_model):
         msg = ("argument 'suite' is the suite the model's posteriors were calibrated on "
                f"(checksum {str(suite.checksum)[:12]}...): evaluate on a test suite of other "
                "galaxies")

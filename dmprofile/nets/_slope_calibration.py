@@ -14,6 +14,7 @@ import json
 import numpy as np
 
 from .._utils import atomic_write_text
+from ._evaluation import _same_draws
 from ._io import CARD_FILE, SPLIT_FILE, get_model
 from ._widths import METHOD, METHOD_SHAPE, pooled_mean, width_factors
 
@@ -78,8 +79,7 @@ def _calibration_rows(slope_model, data):
         rows = np.flatnonzero(np.isin(np.asarray(truth_table["galaxy_id"], dtype=np.int64),
                                       ids))
         return rows, "validation", int(ids.size)
-    same_seed = (train.get("manifest") or {}).get("seed") == manifest.get("seed")
-    if same_seed and slope_model.card.get("prior") == manifest.get("prior"):
+    if _same_draws(data, slope_model):
         msg = ("argument 'suite' must be the model's training suite (its validation galaxies "
                "are used) or a suite of other galaxies; this one has the training suite's seed "
                f"({manifest.get('seed')}) and prior but another checksum ({checksum[:12]}...), "
@@ -260,9 +260,8 @@ def calibrate_slope(model, suite, *, shape=False, n_passes=100, seed=0, n_bins=6
                        "interpolated linearly in log10(n_stars) between the bins' medians "
                        "(constant beyond)")
     else:
-        base = np.empty((rows.size, grid.size))
         centres = pooled_mean(passes[0], passes[1])
-        base[:] = mixture_pdfs(grid, *passes)[0]
+        base = mixture_pdfs(grid, *passes)[0]
         ranks = np.array([_ranks(grid, _scaled_pdfs(grid, base, centres, f), truth)
                           for f in factors])                                   # (F, n)
         ends = np.array([logn.min(), logn.max()])

@@ -366,8 +366,7 @@ class DefaultDiscPrior:
             return self._config["agn_core_max"]
         x = float(np.clip(log_mstar - log_m200, -4.1, -1.3))
         n_max = float(np.clip(1.0 - kernels.dc14_shape(x)[2], 0.0, 1.0))
-        return n_max if self._config["dc14_core_scale"] == 1.0 \
-            else self._config["dc14_core_scale"] * n_max
+        return self._config["dc14_core_scale"] * n_max
 
     def draw(self, rng):
         """Draw the parameters of one galaxy and of its observation.
