@@ -8,11 +8,16 @@ the true M* alone, and the median profile of the training set), as ratios. Draws
 into docs/_static (errors against radius, coverage, two test galaxies with and without HI as
 the paper's Fig. 6), times one galaxy through each ensemble (stacked channels, after a warm-up
 call; and from FITS-like HDUs through `dmprofile.infer_mass_profile`, reprojection included),
-prints a table and writes the ``mass-ensembles`` section of docs/benchmarks.md (``--no-write``
-to skip). Run with::
+prints a table with the targets of issue 12 (met or not; see `targets`) and writes the
+``mass-ensembles`` section of docs/benchmarks.md (``--no-write`` to skip; ``--section`` and
+``--figure-prefix`` for ensembles of another suite). Run with::
 
     nice -n 10 python benchmarks/bench_mass.py --suite cache/suites/discs_v1 \
         --models default=default photometry=photometry
+    nice -n 10 python benchmarks/bench_mass.py --suite cache/suites/discs_nfw_v1 \
+        --models default=cache/models/mass_nfw_default \
+        photometry=cache/models/mass_nfw_photometry \
+        --section mass-ensembles-nfw --figure-prefix mass_nfw
 
 ``NAME=MODEL``: MODEL is a bundled name (``default``, ``photometry``) or an ensemble directory.
 """
@@ -30,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 ROOT = Path(__file__).resolve().parents[1]
 STATIC = ROOT / "docs" / "_static"
+SECTION = "mass-ensembles"
 
 
 def parse_models(items):
@@ -168,6 +174,43 @@ def fmt_row(values, spec="{:.3f}"):
     return " | ".join(spec.format(v) for v in values)
 
 
+PHOTOMETRIC = frozenset("ugriz")
+
+
+def targets(rep):
+    """Return [(target, measured, met)] of issue 12 for one ensemble's report.
+
+    Every ensemble: beat the median training profile at every radius and cover 68 +- 3 % and
+    95 +- 2 % at every radius. An ensemble that reads HI maps: RMSE <= 0.6x the M*-only
+    baseline at 3-30 kpc, < 1x at every radius and <= 0.15 dex at 10 kpc. A photometry-only
+    ensemble: <= 1x the M*-only baseline at every radius.
+    """
+    radii = np.asarray(rep["radii_kpc"])
+    net, ratio = rep["network"], rep["rmse_ratio"]
+    mstar = np.asarray(ratio["mstar_only"])
+    median = np.asarray(ratio["training_median"])
+    c68 = 100 * np.asarray(net["coverage_68"])
+    c95 = 100 * np.asarray(net["coverage_95"])
+    band = (radii >= 3) & (radii <= 30)
+    out = [("RMSE < training median, every radius", f"max {median.max():.2f}x",
+            bool(median.max() < 1)),
+           ("68 % coverage 65-71 %, every radius", f"{c68.min():.0f}-{c68.max():.0f} %",
+            bool(c68.min() >= 65 and c68.max() <= 71)),
+           ("95 % coverage 93-97 %, every radius", f"{c95.min():.0f}-{c95.max():.0f} %",
+            bool(c95.min() >= 93 and c95.max() <= 97))]
+    if set(rep["model"]["channels"]) <= PHOTOMETRIC:
+        out.append(("RMSE <= 1x M*-only, every radius", f"max {mstar.max():.2f}x",
+                    bool(mstar.max() <= 1)))
+    else:
+        at10 = float(np.interp(1.0, np.log10(radii), net["rmse"]))
+        out += [("RMSE <= 0.6x M*-only at 3-30 kpc", f"max {mstar[band].max():.2f}x",
+                 bool(mstar[band].max() <= 0.6)),
+                ("RMSE < 1x M*-only, every radius", f"max {mstar.max():.2f}x",
+                 bool(mstar.max() < 1)),
+                ("RMSE <= 0.15 dex at 10 kpc", f"{at10:.3f} dex", bool(at10 <= 0.15))]
+    return out
+
+
 def section(reports, timings, args, argv):
     """Return the markdown section of docs/benchmarks.md."""
     import keras
@@ -176,7 +219,10 @@ def section(reports, timings, args, argv):
 
     first = next(iter(reports.values()))
     radii = np.asarray(first["radii_kpc"])
-    lines = ["## Mass-profile ensembles on held-out mock discs (`benchmarks/bench_mass.py`)", "",
+    title = "## Mass-profile ensembles on held-out mock discs (`benchmarks/bench_mass.py`)"
+    if args.section != SECTION:
+        title += f", suite `{Path(args.suite).name}`"
+    lines = [title, "",
              f"Machine: {machine(f'keras {keras.__version__} ({keras.backend.backend()})')}; "
              f"load average {os.getloadavg()[0]:.1f}.", "",
              f"Suite `{Path(args.suite).name}` (checksum `{first['suite']['checksum'][:16]}...`); "
@@ -209,13 +255,17 @@ def section(reports, timings, args, argv):
                   f"{np.max(ratio['mstar_only']):.2f} over all radii, max "
                   f"{np.max(np.asarray(ratio['mstar_only'])[band]):.2f} at 3-30 kpc; to the "
                   f"training median: max {np.max(ratio['training_median']):.2f}. RMSE at 10 kpc: "
-                  f"{np.interp(1.0, np.log10(radii), net['rmse']):.3f} dex (interpolated).", ""]
+                  f"{np.interp(1.0, np.log10(radii), net['rmse']):.3f} dex (interpolated).", "",
+                  "| target (issue 12) | measured | met |", "|---|---|---|"]
+        lines += [f"| {t} | {m} | {'yes' if ok else '**no**'} |" for t, m, ok in targets(rep)]
+        lines.append("")
     lines += ["### Speed of one galaxy", "", "| model | stacked channels | from HDUs "
               "(`infer_mass_profile`, reprojection included) |", "|---|---|---|"]
     for label, (t_stack, t_hdu) in timings.items():
         lines.append(f"| {label} | {t_stack:.2f} s | {t_hdu:.2f} s |")
-    lines += ["", "Figures: `docs/_static/mass_errors.png`, `docs/_static/mass_coverage.png`, "
-              "`docs/_static/mass_two_galaxies.png`.", "",
+    names = [f"`docs/_static/{args.figure_prefix}_{n}.png`"
+             for n in ("errors", "coverage", "two_galaxies")]
+    lines += ["", f"Figures: {', '.join(names)}.", "",
               "Command: `nice -n 10 python benchmarks/bench_mass.py "
               + " ".join(argv if argv is not None else sys.argv[1:]) + "`"]
     return "\n".join(lines)
@@ -231,6 +281,10 @@ def main(argv=None):
     parser.add_argument("--fig-rows", default=None,
                         help="two comma-separated suite rows for the Fig. 6 panel "
                              "(default: the first test rows of two galaxies)")
+    parser.add_argument("--section", default=SECTION,
+                        help="section of docs/benchmarks.md to write (default: %(default)s)")
+    parser.add_argument("--figure-prefix", default="mass",
+                        help="figures go to docs/_static/PREFIX_*.png (default: %(default)s)")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
 
@@ -252,6 +306,8 @@ def main(argv=None):
                                               table.meta["rmse_ratio"]["mstar_only"]))
         print(f"   coverage 68 {100 * np.mean(net['coverage_68']):.1f} %  95 "
               f"{100 * np.mean(net['coverage_95']):.1f} %", flush=True)
+        for target, measured, met in targets(table.meta):
+            print(f"   {target}: {measured} ({'met' if met else 'NOT met'})", flush=True)
     rows = np.asarray(next(iter(reports.values()))["rows"])
     if args.fig_rows:
         fig_rows = [int(r) for r in args.fig_rows.split(",")]
@@ -265,15 +321,15 @@ def main(argv=None):
         print(f"{label}: one galaxy {timings[label][0]:.2f} s (stacked), "
               f"{timings[label][1]:.2f} s (from HDUs)", flush=True)
     STATIC.mkdir(parents=True, exist_ok=True)
-    plot_errors(reports, STATIC / "mass_errors.png")
-    plot_coverage(reports, STATIC / "mass_coverage.png")
-    plot_two_galaxies(ensembles, suite, fig_rows, STATIC / "mass_two_galaxies.png")
+    plot_errors(reports, STATIC / f"{args.figure_prefix}_errors.png")
+    plot_coverage(reports, STATIC / f"{args.figure_prefix}_coverage.png")
+    plot_two_galaxies(ensembles, suite, fig_rows, STATIC / f"{args.figure_prefix}_two_galaxies.png")
     Path(args.out).mkdir(parents=True, exist_ok=True)
     (Path(args.out) / "timings.json").write_text(json.dumps(timings, indent=1))
     if not args.no_write:
         from _report import write_section
 
-        write_section(ROOT / "docs" / "benchmarks.md", "mass-ensembles",
+        write_section(ROOT / "docs" / "benchmarks.md", args.section,
                       section(reports, timings, args, argv))
     return reports, timings
 
