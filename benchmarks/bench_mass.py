@@ -194,9 +194,9 @@ def targets(rep):
     band = (radii >= 3) & (radii <= 30)
     out = [("RMSE < training median, every radius", f"max {median.max():.2f}x",
             bool(median.max() < 1)),
-           ("68 % coverage 65-71 %, every radius", f"{c68.min():.0f}-{c68.max():.0f} %",
+           ("68 % coverage 65-71 %, every radius", f"{c68.min():.1f}-{c68.max():.1f} %",
             bool(c68.min() >= 65 and c68.max() <= 71)),
-           ("95 % coverage 93-97 %, every radius", f"{c95.min():.0f}-{c95.max():.0f} %",
+           ("95 % coverage 93-97 %, every radius", f"{c95.min():.1f}-{c95.max():.1f} %",
             bool(c95.min() >= 93 and c95.max() <= 97))]
     if set(rep["model"]["channels"]) <= PHOTOMETRIC:
         out.append(("RMSE <= 1x M*-only, every radius", f"max {mstar.max():.2f}x",
@@ -233,8 +233,12 @@ def section(reports, timings, args, argv):
              "stellar-to-halo relation; `training_median`: median training profile).", ""]
     for label, rep in reports.items():
         net, ratio = rep["network"], rep["rmse_ratio"]
+        grid = rep.get("physical_grid")
+        grid = ("angular grid" if not grid else
+                f"physical grid of {grid['fov_kpc']:g} kpc (`--physical-fov`)")
         lines += [f"### `{label}`: {rep['model']['n_members']} members, channels "
-                  f"{','.join(rep['model']['channels'])}, loss {rep['model']['loss']}", "",
+                  f"{','.join(rep['model']['channels'])}, loss {rep['model']['loss']}, {grid}",
+                  "",
                   "| R [kpc] | RMSE | MAE | bias | cover 68 % | cover 95 % | RMSE M*-only | "
                   "ratio M*-only | ratio median |", "|---|---|---|---|---|---|---|---|---|"]
         for i, r in enumerate(radii):
@@ -299,6 +303,7 @@ def main(argv=None):
     for label, ens in ensembles.items():
         table = evaluate_mass(suite, ens, Path(args.out) / label, split="test")
         reports[label] = table.meta
+        reports[label]["physical_grid"] = ens.members[0].card["input"].get("physical_grid")
         net = table.meta["network"]
         print(f"{label}: {table.meta['n_galaxies']} test galaxies; RMSE "
               + " ".join(f"{v:.3f}" for v in net["rmse"]), flush=True)

@@ -17,6 +17,10 @@ log10 M_DM(<R) from true quantities instead of images:
 * ``baryons + V_circ``: plus the exact circular velocity at twice the stellar half-mass radius
   (kinematics no observation reaches).
 
+With ``--mstar-errors 0.05 0.1`` it adds ``M* +- 0.05 dex`` and ``M* +- 0.1 dex``: the stellar
+mass with Gaussian errors of that size (drawn once per realisation, seeded, in the training and
+the test galaxies alike), the best a photometric stellar mass of that accuracy could do.
+
 It also prints how much the measured speed knows about the halo: the correlation, at fixed
 M*, between log V_circ(2 r_half) and the measured log speed. Writes ``floor.json`` to
 ``--out``, the figure docs/_static/mass_floor.png and the ``mass-floor`` section of
@@ -64,6 +68,11 @@ def measured_speed(suite, rows, chunk=500):
 def features(suite, rows, name, speed):
     """Return the feature matrix of one set for the rows."""
     t = suite.truth
+    if name.startswith("M* +- "):
+        sigma = float(name.split()[2])
+        rng = np.random.default_rng([int(round(1000 * sigma)), int(rows[0]), rows.size])
+        return (np.asarray(t["prior_log_mstar"], float)[rows]
+                + rng.normal(0.0, sigma, rows.size))[:, None]
     cols = [np.asarray(t["prior_log_mstar"], float)[rows]] if name == "M*" else \
         [np.asarray(t[c], float)[rows] for c in BARYONS]
     if name == "baryons + mom1":
@@ -93,7 +102,8 @@ def run(args):
               "radii_kpc": suite.radii.value.tolist(), "rmse": {}}
     median = np.median(y[train], axis=0)
     report["rmse"]["training median"] = np.sqrt(np.mean((y[test] - median) ** 2, 0)).tolist()
-    for name in SETS:
+    sets = SETS + tuple(f"M* +- {e:g} dex" for e in args.mstar_errors)
+    for name in sets:
         x_train = features(suite, train, name, speed["train"])
         x_test = features(suite, test, name, speed["test"])
         rmse = []
@@ -195,6 +205,8 @@ def main(argv=None):
                         help="section of docs/benchmarks.md to write (default: %(default)s)")
     parser.add_argument("--figure", default="mass_floor.png",
                         help="file name of the figure in docs/_static (default: %(default)s)")
+    parser.add_argument("--mstar-errors", type=float, nargs="*", default=[], metavar="DEX",
+                        help="also regress on M* with Gaussian errors of these sizes")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args(argv)
     argv = sys.argv[1:] if argv is None else list(argv)
