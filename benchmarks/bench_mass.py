@@ -15,8 +15,8 @@ prints a table with the targets of issue 12 (met or not; see `targets`) and writ
     nice -n 10 python benchmarks/bench_mass.py --suite cache/suites/discs_v1 \
         --models default=default photometry=photometry
     nice -n 10 python benchmarks/bench_mass.py --suite cache/suites/discs_nfw_v1 \
-        --models default=cache/models/mass_nfw_default \
-        photometry=cache/models/mass_nfw_photometry \
+        --models default=cache/models/mass_nfw_phys_default \
+        photometry=cache/models/mass_nfw_phys_photometry \
         --section mass-ensembles-nfw --figure-prefix mass_nfw
 
 ``NAME=MODEL``: MODEL is a bundled name (``default``, ``photometry``) or an ensemble directory.
