@@ -349,7 +349,7 @@ class BootstrapEnsemble:
         return type(self).load(target)
 
     # ----------------------------------------------------------------------- calibration
-    def calibrate(self, suite, *, batch_size=64, scales=None):
+    def calibrate(self, suite, *, batch_size=64, scales=None, shift=False):
         """Fit a per-radius factor on the members' widths on the validation galaxies.
 
         The equal-weight mixture of the members' Gaussians adds the spread of the members to
@@ -358,7 +358,10 @@ class BootstrapEnsemble:
         every member's width whose 68 % and 95 % mixture intervals come closest to holding
         the truth in 68 % and 95 % of the *validation* rows (sum of the squared misses), and
         writes it with the coverages before and after into ``ensemble.json``; `predict_log10`
-        then applies it. The test galaxies are never used.
+        then applies it. The test galaxies are never used. With ``shift=True`` it first fits
+        a per-radius shift of every member's mean, the mean residual (truth minus the mean of
+        the members) over the validation rows, for ensembles whose training left them biased;
+        the widths are then fitted about the shifted means.
 
         Parameters
         ----------
@@ -368,13 +371,15 @@ class BootstrapEnsemble:
             Rows per network call.
         scales : array-like, optional
             Candidate factors (default: 81 values from 0.4 to 2.5, log-spaced).
+        shift : bool
+            Also fit a per-radius shift of the means (``centre_shift``, dex).
 
         Returns
         -------
         dict
             The ``calibration`` entry written to the card: ``sigma_scale`` per radius,
             ``coverage_before`` and ``coverage_after`` (``"68"`` and ``"95"``, per radius),
-            ``n_rows``, ``n_galaxies``.
+            ``n_rows``, ``n_galaxies``, and with ``shift=True`` ``centre_shift`` per radius.
 
         Raises
         ------
@@ -402,11 +407,14 @@ class BootstrapEnsemble:
         pred = self.predict_log10(**suite_inputs(data, self, rows), batch_size=batch_size,
                                   calibrated=False)
         means, sigmas = pred["member_mean"], pred["member_sigma"]
+        before = _coverages(means, sigmas, truth)
+        offset = np.mean(truth - means.mean(axis=0), axis=0) if shift else None
+        if shift:
+            means = means + offset
         cover = np.array([_coverages(means, sigmas * f, truth) for f in scales])  # (S, 2, R)
         miss = (cover[:, 0] - 0.68) ** 2 + (cover[:, 1] - 0.95) ** 2
         best = np.argmin(miss, axis=0)
         radius = np.arange(truth.shape[1])
-        before = _coverages(means, sigmas, truth)
         entry = {"sigma_scale": scales[best].tolist(), "split": "validation",
                  "n_rows": int(rows.size),
                  "n_galaxies": int(np.unique(np.asarray(data.truth["galaxy_id"])[rows]).size),
@@ -415,6 +423,10 @@ class BootstrapEnsemble:
                                     "95": cover[best, 1, radius].tolist()},
                  "method": "per radius, the factor on the member widths minimising "
                            "(c68 - 0.68)^2 + (c95 - 0.95)^2 on the validation rows"}
+        if shift:
+            entry["centre_shift"] = offset.tolist()
+            entry["method"] = ("per radius, a shift of the member means (the mean residual "
+                               "on the validation rows), then " + entry["method"])
         card = {k: v for k, v in self.card.items() if not k.startswith("_")}
         card["calibration"] = entry
         atomic_write_text(self.path / ENSEMBLE_FILE, json.dumps(card, indent=1))
@@ -427,6 +439,12 @@ class BootstrapEnsemble:
         """Per-radius factor on the members' widths from `calibrate` (ndarray), or None."""
         scale = self.card.get("calibration", {}).get("sigma_scale")
         return None if scale is None else np.asarray(scale, dtype=float)
+
+    @property
+    def centre_shift(self):
+        """Per-radius shift of the members' means from ``calibrate(shift=True)``, or None."""
+        shift = self.card.get("calibration", {}).get("centre_shift")
+        return None if shift is None else np.asarray(shift, dtype=float)
 
     def predict_log10(self, images, *, distance=None, batch_size=64, calibrated=True):
         """Return the percentiles of log10 M_DM(<R) and the member predictions.
@@ -443,8 +461,9 @@ class BootstrapEnsemble:
         batch_size : int
             Rows per network call.
         calibrated : bool
-            Multiply the members' widths by `sigma_scale` when the ensemble has been
-            calibrated (Gaussian-NLL members only).
+            Multiply the members' widths by `sigma_scale` (and shift their means by
+            `centre_shift`, if fitted) when the ensemble has been calibrated (Gaussian-NLL
+            members only).
 
         Returns
         -------
@@ -458,8 +477,9 @@ class BootstrapEnsemble:
         means = np.stack([mean for mean, _ in outputs])
         sigmas = None if outputs[0][1] is None else np.stack([s for _, s in outputs])
         scale = self.sigma_scale if calibrated else None
-        q = ensemble_quantiles(means, sigmas if sigmas is None or scale is None
-                               else sigmas * scale)
+        shift = self.centre_shift if calibrated else None
+        q = ensemble_quantiles(means if shift is None else means + shift,
+                               sigmas if sigmas is None or scale is None else sigmas * scale)
         return {**dict(zip(_KEYS, q, strict=True)), "member_mean": means, "member_sigma": sigmas}
 
     def predict(self, images, *, distance=None, batch_size=64, meta=None):

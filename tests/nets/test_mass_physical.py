@@ -112,6 +112,40 @@ def test_calibration_scales_the_member_widths_on_validation_galaxies(ensemble_di
 
 
 @pytest.mark.slow
+def test_calibration_can_shift_the_means_by_the_validation_residual(ensemble_dir, suite,
+                                                                     tmp_path):
+    import shutil
+
+    from dmprofile.nets import BootstrapEnsemble, ensemble_quantiles, suite_inputs
+
+    copy = tmp_path / "copy"
+    shutil.copytree(ensemble_dir, copy)
+    ens = BootstrapEnsemble.load(copy)
+    assert ens.centre_shift is None
+    split = json.loads((copy / "member_00" / "split.json").read_text())
+    rows = np.flatnonzero(np.isin(np.asarray(suite.truth["galaxy_id"]), split["validation"]))
+    raw = ens.predict_log10(**suite_inputs(suite, ens, rows), calibrated=False)
+    truth = np.asarray(suite.truth["log_mdm"], dtype=float)[rows]
+    expected = np.mean(truth - raw["member_mean"].mean(axis=0), axis=0)
+    entry = ens.calibrate(suite, scales=[0.5, 1.0, 2.0], shift=True)
+    np.testing.assert_allclose(entry["centre_shift"], expected)
+    assert "shift of the member means" in entry["method"]
+    reloaded = BootstrapEnsemble.load(copy)
+    np.testing.assert_allclose(reloaded.centre_shift, expected)
+    pred = reloaded.predict_log10(**suite_inputs(suite, reloaded, rows))
+    # the shifted mean has no residual left on the validation rows; the raw members are kept
+    np.testing.assert_allclose(np.mean(truth - (pred["member_mean"].mean(axis=0) + expected),
+                                       axis=0), 0.0, atol=1e-9)
+    np.testing.assert_allclose(pred["member_mean"], raw["member_mean"])
+    np.testing.assert_allclose(pred["median"], ensemble_quantiles(
+        raw["member_mean"] + expected, raw["member_sigma"] * reloaded.sigma_scale)[2])
+    assert not np.allclose(pred["median"], raw["median"])
+    # calibrating again without the shift removes it
+    ens.calibrate(suite, scales=[1.0])
+    assert BootstrapEnsemble.load(copy).centre_shift is None
+
+
+@pytest.mark.slow
 def test_mse_ensembles_cannot_be_calibrated(tmp_path):
     from dmprofile.nets import train_mass
 
