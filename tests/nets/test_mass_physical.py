@@ -28,6 +28,18 @@ def ensemble_dir(tmp_path_factory, suite):
     return out
 
 
+@pytest.fixture
+def ensemble_copy(ensemble_dir, tmp_path):
+    """Return a copy of the trained ensemble that a test may calibrate: (directory, ensemble)."""
+    import shutil
+
+    from dmprofile.nets import BootstrapEnsemble
+
+    copy = tmp_path / "copy"
+    shutil.copytree(ensemble_dir, copy)
+    return copy, BootstrapEnsemble.load(copy)
+
+
 def test_task_resamples_with_each_rows_distance(suite):
     from dmprofile.nets import MassProfileTask
     from dmprofile.observe import to_physical_grid
@@ -71,15 +83,11 @@ def test_models_on_a_physical_grid_need_the_distance(ensemble_dir, suite):
 
 
 @pytest.mark.slow
-def test_calibration_scales_the_member_widths_on_validation_galaxies(ensemble_dir, suite,
+def test_calibration_scales_the_member_widths_on_validation_galaxies(ensemble_copy, suite,
                                                                       tmp_path):
-    import shutil
-
     from dmprofile.nets import BootstrapEnsemble, ensemble_quantiles, suite_inputs
 
-    copy = tmp_path / "copy"
-    shutil.copytree(ensemble_dir, copy)
-    ens = BootstrapEnsemble.load(copy)
+    copy, ens = ensemble_copy
     assert ens.sigma_scale is None
     entry = ens.calibrate(suite, scales=[0.5, 1.0, 2.0])
     scale = np.asarray(entry["sigma_scale"])
@@ -112,15 +120,10 @@ def test_calibration_scales_the_member_widths_on_validation_galaxies(ensemble_di
 
 
 @pytest.mark.slow
-def test_calibration_can_shift_the_means_by_the_validation_residual(ensemble_dir, suite,
-                                                                     tmp_path):
-    import shutil
-
+def test_calibration_can_shift_the_means_by_the_validation_residual(ensemble_copy, suite):
     from dmprofile.nets import BootstrapEnsemble, ensemble_quantiles, suite_inputs
 
-    copy = tmp_path / "copy"
-    shutil.copytree(ensemble_dir, copy)
-    ens = BootstrapEnsemble.load(copy)
+    copy, ens = ensemble_copy
     assert ens.centre_shift is None
     split = json.loads((copy / "member_00" / "split.json").read_text())
     rows = np.flatnonzero(np.isin(np.asarray(suite.truth["galaxy_id"]), split["validation"]))
