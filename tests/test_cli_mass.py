@@ -58,12 +58,19 @@ def test_train_mass_on_a_physical_grid_calibrates_and_evaluates(built, tmp_path,
     code = main(["train", "mass", "--data", str(built["suite"]), "--out", str(out),
                  "--members", "2", "--architecture", json.dumps(TINY), "--epochs", "1",
                  "--batch-size", "4", "--channels", "r,mom1", "--loss", "gaussian_nll",
-                 "--quiet", "--physical-fov", "80"])
+                 "--quiet", "--physical-fov", "80", "--calibrate-shift"])
     assert code == 0
     card = json.loads((out / "ensemble.json").read_text())
     assert card["input"]["physical_grid"]["fov_kpc"] == 80.0
     assert len(card["calibration"]["sigma_scale"]) == 20
-    assert "calibrated on" in capsys.readouterr().out
+    assert len(card["calibration"]["centre_shift"]) == 20
+    printed = capsys.readouterr().out
+    assert "calibrated on" in printed and "shift of the means" in printed
+    # the shift needs the calibration: said before any training
+    assert main(["train", "mass", "--data", str(built["suite"]), "--out", str(tmp_path / "z"),
+                 "--loss", "mse", "--calibrate-shift", "--quiet"]) == 1
+    assert "--calibrate-shift needs" in capsys.readouterr().err
+    assert not (tmp_path / "z").exists()
     code = main(["evaluate", "mass", "--data", str(built["suite"]), "--model", str(out),
                  "--out", str(tmp_path / "ev")])
     assert code == 0

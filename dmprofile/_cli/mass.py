@@ -103,6 +103,9 @@ def add_train_mass(train_sub):
     p.add_argument("--no-calibrate", action="store_true",
                    help="do not fit the width scale of a gaussian_nll ensemble on the "
                         "validation galaxies (BootstrapEnsemble.calibrate)")
+    p.add_argument("--calibrate-shift", action="store_true",
+                   help="also shift the member means by their mean residual on the validation "
+                        "galaxies, per radius (BootstrapEnsemble.calibrate(shift=True))")
     p.add_argument("--restart", action="store_true", help="ignore existing checkpoints")
     p.add_argument("--scheduler", default=None, metavar="ADDRESS",
                    help="dask.distributed scheduler: one member per task")
@@ -224,6 +227,10 @@ def _train_mass(args):
 
     from ..nets import train_mass
 
+    if args.calibrate_shift and (args.no_calibrate or args.loss != "gaussian_nll"):
+        msg = ("--calibrate-shift needs the calibration of a gaussian_nll ensemble "
+               "(--loss gaussian_nll, without --no-calibrate)")
+        raise ValueError(msg)
     channels = None
     if args.channels:
         channels = tuple(c.strip().lower() for c in args.channels.split(",") if c.strip())
@@ -253,13 +260,16 @@ def _train_mass(args):
         if "rmse_all" in metrics:
             print(f"  member {k}: validation RMSE {metrics['rmse_all']:.4f} dex")
     if args.loss == "gaussian_nll" and not args.no_calibrate and args.val_fraction > 0:
-        entry = ensemble.calibrate(args.data, batch_size=64)
+        entry = ensemble.calibrate(args.data, batch_size=64, shift=args.calibrate_shift)
         before = {k: float(np.mean(v)) for k, v in entry["coverage_before"].items()}
         after = {k: float(np.mean(v)) for k, v in entry["coverage_after"].items()}
         print(f"  calibrated on {entry['n_galaxies']} validation galaxies: width scale "
               f"{min(entry['sigma_scale']):.2f}-{max(entry['sigma_scale']):.2f}; 68 % / 95 % "
               f"coverage {before['68']:.1%} / {before['95']:.1%} -> "
               f"{after['68']:.1%} / {after['95']:.1%}")
+        if "centre_shift" in entry:
+            print(f"  shift of the means {min(entry['centre_shift']):+.3f} to "
+                  f"{max(entry['centre_shift']):+.3f} dex")
     print(f"ensemble written to {args.out}")
     return 0
 
