@@ -303,7 +303,7 @@ def main(argv=None):
     for label, ens in ensembles.items():
         table = evaluate_mass(suite, ens, Path(args.out) / label, split="test")
         reports[label] = table.meta
-        reports[label]["physical_grid"] = ens.members[0].card["input"].get("physical_grid")
+        reports[label]["physical_grid"] = ens.members[0].physical_grid
         net = table.meta["network"]
         print(f"{label}: {table.meta['n_galaxies']} test galaxies; RMSE "
               + " ".join(f"{v:.3f}" for v in net["rmse"]), flush=True)

@@ -65,11 +65,11 @@ def measured_speed(suite, rows, chunk=500):
     return np.where(speed > 0, log_speed, np.nan), sin_i
 
 
-def features(suite, rows, name, speed):
-    """Return the feature matrix of one set for the rows."""
+def features(suite, rows, name, speed, mstar_error=None):
+    """Return the feature matrix of one set for the rows (M* alone with ``mstar_error``)."""
     t = suite.truth
-    if name.startswith("M* +- "):
-        sigma = float(name.split()[2])
+    if mstar_error is not None:
+        sigma = mstar_error
         rng = np.random.default_rng([int(round(1000 * sigma)), int(rows[0]), rows.size])
         return (np.asarray(t["prior_log_mstar"], float)[rows]
                 + rng.normal(0.0, sigma, rows.size))[:, None]
@@ -102,10 +102,10 @@ def run(args):
               "radii_kpc": suite.radii.value.tolist(), "rmse": {}}
     median = np.median(y[train], axis=0)
     report["rmse"]["training median"] = np.sqrt(np.mean((y[test] - median) ** 2, 0)).tolist()
-    sets = SETS + tuple(f"M* +- {e:g} dex" for e in args.mstar_errors)
-    for name in sets:
-        x_train = features(suite, train, name, speed["train"])
-        x_test = features(suite, test, name, speed["test"])
+    sets = {name: None for name in SETS} | {f"M* +- {e:g} dex": e for e in args.mstar_errors}
+    for name, error in sets.items():
+        x_train = features(suite, train, name, speed["train"], error)
+        x_test = features(suite, test, name, speed["test"], error)
         rmse = []
         for j in range(y.shape[1]):
             reg = HistGradientBoostingRegressor(max_iter=300, learning_rate=0.05,

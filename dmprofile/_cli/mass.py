@@ -227,9 +227,10 @@ def _train_mass(args):
 
     from ..nets import train_mass
 
-    if args.calibrate_shift and (args.no_calibrate or args.loss != "gaussian_nll"):
+    calibrate = args.loss == "gaussian_nll" and not args.no_calibrate and args.val_fraction > 0
+    if args.calibrate_shift and not calibrate:
         msg = ("--calibrate-shift needs the calibration of a gaussian_nll ensemble "
-               "(--loss gaussian_nll, without --no-calibrate)")
+               "(--loss gaussian_nll, validation galaxies, without --no-calibrate)")
         raise ValueError(msg)
     channels = None
     if args.channels:
@@ -259,7 +260,7 @@ def _train_mass(args):
     for k, metrics in enumerate(ensemble.card["metrics"]["members_validation"]):
         if "rmse_all" in metrics:
             print(f"  member {k}: validation RMSE {metrics['rmse_all']:.4f} dex")
-    if args.loss == "gaussian_nll" and not args.no_calibrate and args.val_fraction > 0:
+    if calibrate:
         entry = ensemble.calibrate(args.data, batch_size=64, shift=args.calibrate_shift)
         before = {k: float(np.mean(v)) for k, v in entry["coverage_before"].items()}
         after = {k: float(np.mean(v)) for k, v in entry["coverage_after"].items()}
