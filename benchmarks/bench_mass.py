@@ -9,7 +9,8 @@ into docs/_static (errors against radius, coverage, two test galaxies with and w
 the paper's Fig. 6), times one galaxy through each ensemble (stacked channels, after a warm-up
 call; and from FITS-like HDUs through `dmprofile.infer_mass_profile`, reprojection included),
 prints a table with the targets of issue 12 (met or not; see `targets`) and writes the
-``mass-ensembles`` section of docs/benchmarks.md (``--no-write`` to skip; ``--section`` and
+``mass-ensembles`` section of docs/benchmarks.md (``--no-write`` to skip it and put the
+figures beside the JSON reports in ``--out`` instead; ``--section`` and
 ``--figure-prefix`` for ensembles of another suite). Run with::
 
     nice -n 10 python benchmarks/bench_mass.py --suite cache/suites/discs_v1 \
@@ -325,10 +326,12 @@ def main(argv=None):
                           time_from_hdus(models[label], suite, fig_rows[0]))
         print(f"{label}: one galaxy {timings[label][0]:.2f} s (stacked), "
               f"{timings[label][1]:.2f} s (from HDUs)", flush=True)
-    STATIC.mkdir(parents=True, exist_ok=True)
-    plot_errors(reports, STATIC / f"{args.figure_prefix}_errors.png")
-    plot_coverage(reports, STATIC / f"{args.figure_prefix}_coverage.png")
-    plot_two_galaxies(ensembles, suite, fig_rows, STATIC / f"{args.figure_prefix}_two_galaxies.png")
+    # figures go to docs/_static, or with --no-write beside the JSON reports
+    static = Path(args.out) if args.no_write else STATIC
+    static.mkdir(parents=True, exist_ok=True)
+    plot_errors(reports, static / f"{args.figure_prefix}_errors.png")
+    plot_coverage(reports, static / f"{args.figure_prefix}_coverage.png")
+    plot_two_galaxies(ensembles, suite, fig_rows, static / f"{args.figure_prefix}_two_galaxies.png")
     Path(args.out).mkdir(parents=True, exist_ok=True)
     (Path(args.out) / "timings.json").write_text(json.dumps(timings, indent=1))
     if not args.no_write:

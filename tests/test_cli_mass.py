@@ -41,7 +41,10 @@ def test_train_and_evaluate_mass(built, tmp_path, capsys):
     card = json.loads((out / "ensemble.json").read_text())
     assert card["n_members"] == 1 and card["input"]["channels"] == ["r", "mom1"]
     assert card["name"] == "clitest"
-    assert "ensemble written to" in capsys.readouterr().out
+    # MSE members predict no width: the calibration fits one (dex) per radius
+    assert len(card["calibration"]["sigma_scale"]) == 20
+    printed = capsys.readouterr().out
+    assert "ensemble written to" in printed and "width (dex)" in printed
     code = main(["evaluate", "mass", "--data", str(built["suite"]), "--model", str(out),
                  "--out", str(tmp_path / "ev")])
     assert code == 0
@@ -68,7 +71,7 @@ def test_train_mass_on_a_physical_grid_calibrates_and_evaluates(built, tmp_path,
     assert "calibrated on" in printed and "shift of the means" in printed
     # the shift needs the calibration: said before any training
     assert main(["train", "mass", "--data", str(built["suite"]), "--out", str(tmp_path / "z"),
-                 "--loss", "mse", "--calibrate-shift", "--quiet"]) == 1
+                 "--no-calibrate", "--calibrate-shift", "--quiet"]) == 1
     assert "--calibrate-shift needs" in capsys.readouterr().err
     assert not (tmp_path / "z").exists()
     code = main(["evaluate", "mass", "--data", str(built["suite"]), "--model", str(out),

@@ -101,8 +101,8 @@ def add_train_mass(train_sub):
                         "kpc) with each galaxy's distance before the network reads them")
     p.add_argument("--no-augment", action="store_true", help="no symmetry augmentation")
     p.add_argument("--no-calibrate", action="store_true",
-                   help="do not fit the width scale of a gaussian_nll ensemble on the "
-                        "validation galaxies (BootstrapEnsemble.calibrate)")
+                   help="do not fit the width scale (gaussian_nll) or the width (mse) of the "
+                        "ensemble on the validation galaxies (BootstrapEnsemble.calibrate)")
     p.add_argument("--calibrate-shift", action="store_true",
                    help="also shift the member means by their mean residual on the validation "
                         "galaxies, per radius (BootstrapEnsemble.calibrate(shift=True))")
@@ -227,10 +227,10 @@ def _train_mass(args):
 
     from ..nets import train_mass
 
-    calibrate = args.loss == "gaussian_nll" and not args.no_calibrate and args.val_fraction > 0
+    calibrate = not args.no_calibrate and args.val_fraction > 0
     if args.calibrate_shift and not calibrate:
-        msg = ("--calibrate-shift needs the calibration of a gaussian_nll ensemble "
-               "(--loss gaussian_nll, validation galaxies, without --no-calibrate)")
+        msg = ("--calibrate-shift needs the calibration of the ensemble (validation galaxies, "
+               "without --no-calibrate)")
         raise ValueError(msg)
     channels = None
     if args.channels:
@@ -264,7 +264,8 @@ def _train_mass(args):
         entry = ensemble.calibrate(args.data, batch_size=64, shift=args.calibrate_shift)
         before = {k: float(np.mean(v)) for k, v in entry["coverage_before"].items()}
         after = {k: float(np.mean(v)) for k, v in entry["coverage_after"].items()}
-        print(f"  calibrated on {entry['n_galaxies']} validation galaxies: width scale "
+        what = "width scale" if ensemble.loss == "gaussian_nll" else "width (dex)"
+        print(f"  calibrated on {entry['n_galaxies']} validation galaxies: {what} "
               f"{min(entry['sigma_scale']):.2f}-{max(entry['sigma_scale']):.2f}; 68 % / 95 % "
               f"coverage {before['68']:.1%} / {before['95']:.1%} -> "
               f"{after['68']:.1%} / {after['95']:.1%}")

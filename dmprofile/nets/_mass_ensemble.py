@@ -363,6 +363,10 @@ class BootstrapEnsemble:
         the members) over the validation rows, for ensembles whose training left them biased;
         the widths are then fitted about the shifted means.
 
+        MSE members predict no width: each is given a width of 1 dex, so that the fitted
+        factor is the width itself, the same at every galaxy (the scatter of the mass at
+        fixed observables, which the members' spread alone misses).
+
         Parameters
         ----------
         suite : str, `~pathlib.Path` or `~dmprofile.suites.DiscSuite`
@@ -370,7 +374,8 @@ class BootstrapEnsemble:
         batch_size : int
             Rows per network call.
         scales : array-like, optional
-            Candidate factors (default: 81 values from 0.4 to 2.5, log-spaced).
+            Candidate factors (default: 81 values from 0.4 to 2.5, log-spaced; for MSE
+            members, widths in dex: 161 values from 0.01 to 1, log-spaced).
         shift : bool
             Also fit a per-radius shift of the means (``centre_shift``, dex).
 
@@ -384,22 +389,20 @@ class BootstrapEnsemble:
         Raises
         ------
         ValueError
-            For MSE members (no widths to scale), another suite, an ensemble without a
-            directory, or an empty validation split.
+            For another suite, an ensemble without a directory, or an empty validation split.
         """
         from ._mass_task import open_disc_suite, suite_inputs
 
-        if self.loss != "gaussian_nll":
-            msg = "only an ensemble of Gaussian-NLL members has widths to calibrate"
-            raise ValueError(msg)
         if self.path is None:
             msg = ("only an ensemble loaded from a directory can be calibrated (its card is "
                    "rewritten)")
             raise ValueError(msg)
         data, _ = open_disc_suite(suite)
         rows = _validation_rows(data, self)
-        scales = (np.geomspace(0.4, 2.5, 81) if scales is None
-                  else np.sort(np.asarray(scales, dtype=float)))
+        gaussian = self.loss == "gaussian_nll"
+        if scales is None:
+            scales = np.geomspace(0.4, 2.5, 81) if gaussian else np.geomspace(0.01, 1.0, 161)
+        scales = np.sort(np.asarray(scales, dtype=float))
         if scales.ndim != 1 or scales.size == 0 or np.any(scales <= 0):
             msg = "argument 'scales' must be a 1-D array of positive factors"
             raise ValueError(msg)
@@ -408,6 +411,8 @@ class BootstrapEnsemble:
                                   calibrated=False)
         means, sigmas = pred["member_mean"], pred["member_sigma"]
         before = _coverages(means, sigmas, truth)
+        if not gaussian:
+            sigmas = np.ones_like(means)  # the factor is the width (dex)
         offset = np.mean(truth - means.mean(axis=0), axis=0) if shift else None
         if shift:
             means = means + offset
@@ -421,8 +426,9 @@ class BootstrapEnsemble:
                  "coverage_before": {"68": before[0].tolist(), "95": before[1].tolist()},
                  "coverage_after": {"68": cover[best, 0, radius].tolist(),
                                     "95": cover[best, 1, radius].tolist()},
-                 "method": "per radius, the factor on the member widths minimising "
-                           "(c68 - 0.68)^2 + (c95 - 0.95)^2 on the validation rows"}
+                 "method": ("per radius, the factor on the member widths" if gaussian else
+                            "per radius, the width (dex) given to every member")
+                 + " minimising (c68 - 0.68)^2 + (c95 - 0.95)^2 on the validation rows"}
         if shift:
             entry["centre_shift"] = offset.tolist()
             entry["method"] = ("per radius, a shift of the member means (the mean residual "
@@ -436,7 +442,10 @@ class BootstrapEnsemble:
     # ----------------------------------------------------------------------- prediction
     @property
     def sigma_scale(self):
-        """Per-radius factor on the members' widths from `calibrate` (ndarray), or None."""
+        """Per-radius factor on the members' widths from `calibrate` (ndarray), or None.
+
+        For MSE members: the width (dex) given to each member.
+        """
         scale = self.card.get("calibration", {}).get("sigma_scale")
         return None if scale is None else np.asarray(scale, dtype=float)
 
@@ -462,8 +471,8 @@ class BootstrapEnsemble:
             Rows per network call.
         calibrated : bool
             Multiply the members' widths by `sigma_scale` (and shift their means by
-            `centre_shift`, if fitted) when the ensemble has been calibrated (Gaussian-NLL
-            members only).
+            `centre_shift`, if fitted) when the ensemble has been calibrated; MSE members then
+            get the width `sigma_scale` (dex) each.
 
         Returns
         -------
@@ -478,8 +487,10 @@ class BootstrapEnsemble:
         sigmas = None if outputs[0][1] is None else np.stack([s for _, s in outputs])
         scale = self.sigma_scale if calibrated else None
         shift = self.centre_shift if calibrated else None
-        q = ensemble_quantiles(means if shift is None else means + shift,
-                               sigmas if sigmas is None or scale is None else sigmas * scale)
+        widths = sigmas
+        if scale is not None:
+            widths = np.broadcast_to(scale, means.shape) if sigmas is None else sigmas * scale
+        q = ensemble_quantiles(means if shift is None else means + shift, widths)
         return {**dict(zip(_KEYS, q, strict=True)), "member_mean": means, "member_sigma": sigmas}
 
     def predict(self, images, *, distance=None, batch_size=64, meta=None):

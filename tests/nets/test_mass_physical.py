@@ -149,11 +149,35 @@ def test_calibration_can_shift_the_means_by_the_validation_residual(ensemble_cop
 
 
 @pytest.mark.slow
-def test_mse_ensembles_cannot_be_calibrated(tmp_path):
-    from dmprofile.nets import train_mass
+def test_mse_ensembles_are_given_a_calibrated_width(tmp_path):
+    from dmprofile.nets import BootstrapEnsemble, ensemble_quantiles, train_mass
+    from dmprofile.nets._mass_ensemble import _validation_rows
+    from dmprofile.nets._mass_task import suite_inputs
 
     data = make_mass_suite(n_galaxies=10)
     ens = train_mass(data, tmp_path / "mse", channels=("r",), architecture=TINY, loss="mse",
-                     n_members=1, epochs=1, batch_size=4, progress=False)
-    with pytest.raises(ValueError, match="only an ensemble of Gaussian-NLL members"):
-        ens.calibrate(data)
+                     n_members=2, epochs=1, batch_size=4, progress=False)
+    raw = ens.predict_log10(**suite_inputs(data, ens, np.arange(3)))
+    assert raw["member_sigma"] is None
+    entry = ens.calibrate(data, scales=[0.05, 0.3, 3.0])
+    assert set(entry["sigma_scale"]) <= {0.05, 0.3, 3.0}
+    # the chosen width is the candidate whose validation coverage misses 68 / 95 % least
+    rows = _validation_rows(data, ens)
+    truth = np.asarray(data.truth["log_mdm"], float)[rows]
+    means = ens.predict_log10(**suite_inputs(data, ens, rows), calibrated=False)["member_mean"]
+    for j in (0, 19):
+        miss = []
+        for width in (0.05, 0.3, 3.0):
+            q = ensemble_quantiles(means[:, :, j:j + 1], np.full(means[:, :, j:j + 1].shape,
+                                                                  width))
+            inside = [np.mean((q[lo] <= truth[:, j:j + 1]) & (truth[:, j:j + 1] <= q[hi]))
+                      for lo, hi in ((1, 3), (0, 4))]
+            miss.append((inside[0] - 0.68) ** 2 + (inside[1] - 0.95) ** 2)
+        assert entry["sigma_scale"][j] == (0.05, 0.3, 3.0)[int(np.argmin(miss))]
+    # predictions use the width: every member a Gaussian of that width
+    pred = BootstrapEnsemble.load(tmp_path / "mse").predict_log10(
+        **suite_inputs(data, ens, np.arange(3)))
+    expected = ensemble_quantiles(raw["member_mean"], np.broadcast_to(
+        np.asarray(entry["sigma_scale"]), raw["member_mean"].shape))
+    np.testing.assert_allclose(pred["upper_95"], expected[4])
+    assert np.all(pred["upper_95"] - pred["lower_95"] > 3 * 0.04)
