@@ -211,7 +211,7 @@ def test_many_galaxies_from_a_table_of_files(built, ensemble, tmp_path):
     with pytest.raises(ValueError, match="no channel column"):
         dmprofile.infer_mass_profiles(Table({"name": ["a"]}), model=ensemble)
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=None) as lc, \
+    with distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=":0") as lc, \
             distributed.Client(lc) as client:
         spread = dmprofile.infer_mass_profiles(table, model=built["ensemble"], seed=1,
                                                client=client, chunk_size=1)

@@ -145,7 +145,7 @@ def test_ensemble_one_member_per_dask_task(tmp_path):
     config = TrainingConfig(epochs=1, batch_size=4, seed=1, val_fraction=0.2,
                             test_fraction=0.2, progress=False)
     with distributed.Client(processes=False, n_workers=1, threads_per_worker=2,
-                            dashboard_address=None) as client:
+                            dashboard_address=":0") as client:
         ens = BootstrapEnsemble.train(make_mass_suite(n_galaxies=10), tmp_path / "e",
                                       n_members=2, channels=("r",), architecture=TINY,
                                       config=config, client=client)

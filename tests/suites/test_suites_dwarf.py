@@ -205,7 +205,7 @@ def test_dask_missing_gives_install_hint(tmp_path, monkeypatch):
 def test_dask_client(reference, tmp_path):
     distributed = pytest.importorskip("dask.distributed")
     with distributed.Client(processes=False, n_workers=1, threads_per_worker=2,
-                            dashboard_address=None) as client:
+                            dashboard_address=":0") as client:
         generate_dwarf_suite(tmp_path, client=client, **SMALL)
     assert same_files(reference, tmp_path, CHUNKS)
 

@@ -149,7 +149,7 @@ def test_workers_do_not_change_result(reference, tmp_path, workers):
 def test_dask_client(reference, tmp_path):
     distributed = pytest.importorskip("dask.distributed")
     with distributed.Client(processes=False, n_workers=1, threads_per_worker=2,
-                            dashboard_address=None) as client:
+                            dashboard_address=":0") as client:
         generate_suite(tmp_path, ToyRecipe(views=2), client=client, **RUN)
     assert same_files(reference, tmp_path, CHUNKS)
 
