@@ -86,55 +86,74 @@ def time_from_hdus(model, suite, row, *, repeats=3):
     return float(np.median(times))
 
 
-def plot_errors(reports, path):
-    """RMSE / MAE against radius for each model and the baselines, and the RMSE ratios."""
+def _colours(reports):
+    """One colour per model, the same in every panel and figure."""
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    cmap = plt.get_cmap("tab10" if len(reports) <= 10 else "tab20")
+    return {label: cmap(k % cmap.N) for k, label in enumerate(reports)}
+
+
+def plot_errors(reports, path):
+    """RMSE / MAE against radius for each model and the baselines, and the RMSE ratios.
+
+    One colour per model: solid RMSE and dashed MAE in the first panel, solid ratio to the
+    M*-only baseline and dotted ratio to the training median in the second, bias in the third.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.lines import Line2D
+
+    colours = _colours(reports)
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.4))
     first = next(iter(reports.values()))
     radii = np.asarray(first["radii_kpc"])
     for label, rep in reports.items():
-        axes[0].plot(radii, rep["network"]["rmse"], "o-", label=f"{label}: RMSE")
-        axes[0].plot(radii, rep["network"]["mae"], "s--", ms=3, label=f"{label}: MAE")
-        for key, style in (("mstar_only", "-"), ("training_median", ":")):
-            axes[1].plot(radii, rep["rmse_ratio"][key], style, marker="o", ms=3,
-                         label=f"{label} / {key.replace('_', ' ')}")
+        c = colours[label]
+        axes[0].plot(radii, rep["network"]["rmse"], "o-", ms=3, color=c)
+        axes[0].plot(radii, rep["network"]["mae"], "--", lw=0.8, color=c)
+        axes[1].plot(radii, rep["rmse_ratio"]["mstar_only"], "o-", ms=3, color=c)
+        axes[1].plot(radii, rep["rmse_ratio"]["training_median"], ":", color=c)
+        axes[2].plot(radii, rep["network"]["bias"], "o-", ms=3, color=c)
     for key, style in (("mstar_only", "k-"), ("training_median", "k:")):
-        axes[0].plot(radii, first["baselines"][key]["rmse"], style,
-                     label=f"baseline {key.replace('_', ' ')}: RMSE")
+        axes[0].plot(radii, first["baselines"][key]["rmse"], style, lw=2)
     axes[1].axhline(1.0, color="0.5", lw=0.8)
     axes[1].axhline(0.6, color="0.5", lw=0.8, ls="--")
-    for label, rep in reports.items():
-        axes[2].plot(radii, rep["network"]["bias"], "o-", label=label)
     axes[2].axhline(0.0, color="0.5", lw=0.8)
-    titles = ("error of log10 M_DM(<R) [dex]", "RMSE ratio to the baselines",
+    titles = ("RMSE (solid), MAE (dashed) of log10 M_DM(<R) [dex]",
+              "RMSE / M*-only (solid), / training median (dotted)",
               "bias (median - truth) [dex]")
     for ax, title in zip(axes, titles, strict=True):
         ax.set_xscale("log")
         ax.set_xlabel("R [kpc]")
-        ax.set_title(title, fontsize=10)
-        ax.legend(fontsize=7)
-    fig.tight_layout()
+        ax.set_title(title, fontsize=9)
+    handles = [Line2D([], [], color=colours[label], marker="o", ms=3, label=label)
+               for label in reports]
+    handles += [Line2D([], [], color="k", lw=2, label="baseline M*-only (RMSE)"),
+                Line2D([], [], color="k", lw=2, ls=":", label="baseline training median")]
+    fig.legend(handles=handles, loc="center right", fontsize=7)
+    fig.tight_layout(rect=(0, 0, 0.86, 1))
     fig.savefig(path, dpi=90)
     plt.close(fig)
 
 
 def plot_coverage(reports, path):
-    """Coverage of the 68 % and 95 % intervals against radius."""
+    """Coverage of the 68 % (solid) and 95 % (dashed) intervals against radius."""
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(6, 4))
+    colours = _colours(reports)
+    fig, ax = plt.subplots(figsize=(8, 4.4))
     for label, rep in reports.items():
         radii = np.asarray(rep["radii_kpc"])
-        for level, style in ((68, "o-"), (95, "s-")):
-            ax.plot(radii, 100 * np.asarray(rep["network"][f"coverage_{level}"]), style,
-                    label=f"{label}, {level} % interval")
-    for level in (68, 95):
-        ax.axhline(level, color="0.5", lw=0.8)
+        for level, style in ((68, "o-"), (95, "s--")):
+            ax.plot(radii, 100 * np.asarray(rep["network"][f"coverage_{level}"]), style, ms=3,
+                    color=colours[label], label=label if level == 68 else None)
+    for level, band in ((68, 3), (95, 2)):
+        ax.axhspan(level - band, level + band, color="0.9", zorder=0)
     ax.set_xscale("log")
     ax.set_xlabel("R [kpc]")
     ax.set_ylabel("test galaxies inside the interval [%]")
-    ax.legend(fontsize=8)
+    ax.set_title("68 % (solid) and 95 % (dashed) intervals; grey: the targets", fontsize=9)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.0, 0.5))
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
@@ -251,9 +270,13 @@ def section(reports, timings, args, argv):
                 f"{ratio['mstar_only'][i]:.2f} | {ratio['training_median'][i]:.2f} |")
         band = (radii >= 3) & (radii <= 30)
         scale = rep["model"].get("sigma_scale")
-        calibration = ("the members' widths scaled by the per-radius factors "
-                       f"{min(scale):.2f}-{max(scale):.2f} fitted on the validation galaxies "
-                       "(`BootstrapEnsemble.calibrate`)" if scale else "not calibrated")
+        what = ("the members' widths scaled by the per-radius factors"
+                if rep["model"].get("loss") == "gaussian_nll"
+                else "each member given a Gaussian width per radius of")
+        calibration = (f"{what} {min(scale):.2f}-{max(scale):.2f}"
+                       f"{'' if rep['model'].get('loss') == 'gaussian_nll' else ' dex'} "
+                       "fitted on the validation galaxies (`BootstrapEnsemble.calibrate`)"
+                       if scale else "not calibrated")
         lines += ["", f"Intervals: {calibration}. Mean coverage over the radii: 68 % interval "
                   f"{100 * np.mean(net['coverage_68']):.1f} %, 95 % interval "
                   f"{100 * np.mean(net['coverage_95']):.1f} %. RMSE ratio to M*-only: max "
