@@ -270,12 +270,11 @@ def section(reports, timings, args, argv):
                 f"{ratio['mstar_only'][i]:.2f} | {ratio['training_median'][i]:.2f} |")
         band = (radii >= 3) & (radii <= 30)
         scale = rep["model"].get("sigma_scale")
-        what = ("the members' widths scaled by the per-radius factors"
-                if rep["model"].get("loss") == "gaussian_nll"
-                else "each member given a Gaussian width per radius of")
-        calibration = (f"{what} {min(scale):.2f}-{max(scale):.2f}"
-                       f"{'' if rep['model'].get('loss') == 'gaussian_nll' else ' dex'} "
-                       "fitted on the validation galaxies (`BootstrapEnsemble.calibrate`)"
+        what, unit = (("the members' widths scaled by the per-radius factors", "")
+                      if rep["model"].get("loss") == "gaussian_nll"
+                      else ("each member given a Gaussian width per radius of", " dex"))
+        calibration = (f"{what} {min(scale):.2f}-{max(scale):.2f}{unit} fitted on the "
+                       "validation galaxies (`BootstrapEnsemble.calibrate`)"
                        if scale else "not calibrated")
         lines += ["", f"Intervals: {calibration}. Mean coverage over the radii: 68 % interval "
                   f"{100 * np.mean(net['coverage_68']):.1f} %, 95 % interval "

@@ -132,14 +132,15 @@ def ring_speeds(mom1, inclination, position_angle, kpc_per_pixel):
 
 def rings(suite, chunk=500):
     """Return ring speeds with the true and the map geometry, and the map geometry, per row."""
+    from dmprofile.nets._mass_task import native_fov_arcmin, suite_distances
+
     channels = list(suite.channels)
     k0, k1 = channels.index("mom0"), channels.index("mom1")
     t = suite.truth
     inc = np.radians(np.asarray(t["prior_inclination"], float))
     pa = np.radians(np.asarray(t["prior_position_angle"], float))
-    instrument = suite.manifest["prior"]["instrument"]
-    arcsec = instrument["fov_arcmin"] * 60.0 / instrument["npix"]
-    kpc_pix = np.asarray(t["prior_distance"], float) * 1e3 * arcsec / 206264.806
+    pixel = np.radians(native_fov_arcmin(suite) / 60.0 / suite.images.shape[-1])  # rad
+    kpc_pix = suite_distances(t) * 1e3 * pixel
     n = len(t)
     true, est = np.full((n, RING_RADII_KPC.size), np.nan), np.full((n, RING_RADII_KPC.size), np.nan)
     geom = np.full((n, 2), np.nan)
@@ -217,23 +218,23 @@ def run(args):
               "radii_kpc": suite.radii.value.tolist(), "rmse": {}}
     median = np.median(y[train], axis=0)
     report["rmse"]["training median"] = np.sqrt(np.mean((y[test] - median) ** 2, 0)).tolist()
-    sets = {name: (features, (None,)) for name in SETS}
-    sets |= {f"M* +- {e:g} dex": (features, (e,)) for e in args.mstar_errors}
+    # every set: a function of (rows, "train" or "test") returning the feature matrix
+    sets = {name: lambda rows, part, name=name: features(suite, rows, name, speed[part])
+            for name in SETS}
+    sets |= {f"M* +- {e:g} dex": lambda rows, part, e=e: features(suite, rows, "M*", None, e)
+             for e in args.mstar_errors}
     if args.rings:
         ring_data = rings(suite)
         report["rings"] = ring_data[2]
         print(json.dumps(ring_data[2]))
-        sets["M* + rings, true geometry"] = (ring_features, (ring_data, "true"))
-        sets["M* + rings, map geometry"] = (ring_features, (ring_data, "map"))
-        sets |= {f"M* +- {e:g} dex + rings, map geometry": (ring_features,
-                                                             (ring_data, "map", e))
-                 for e in args.mstar_errors}
-    for name, (make, extra) in sets.items():
-        if make is features:
-            x_train = features(suite, train, name, speed["train"], *extra)
-            x_test = features(suite, test, name, speed["test"], *extra)
-        else:
-            x_train, x_test = make(suite, train, *extra), make(suite, test, *extra)
+        for geometry, error in (("true", None), ("map", None),
+                                *(("map", e) for e in args.mstar_errors)):
+            name = ("M*" if error is None else f"M* +- {error:g} dex") + \
+                f" + rings, {geometry} geometry"
+            sets[name] = lambda rows, part, g=geometry, e=error: ring_features(
+                suite, rows, ring_data, g, e)
+    for name, make in sets.items():
+        x_train, x_test = make(train, "train"), make(test, "test")
         rmse = []
         for j in range(y.shape[1]):
             reg = HistGradientBoostingRegressor(max_iter=300, learning_rate=0.05,

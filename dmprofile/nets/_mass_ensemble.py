@@ -413,8 +413,8 @@ class BootstrapEnsemble:
         before = _coverages(means, sigmas, truth)
         if not gaussian:
             sigmas = np.ones_like(means)  # the factor is the width (dex)
-        offset = np.mean(truth - means.mean(axis=0), axis=0) if shift else None
         if shift:
+            offset = np.mean(truth - means.mean(axis=0), axis=0)
             means = means + offset
         cover = np.array([_coverages(means, sigmas * f, truth) for f in scales])  # (S, 2, R)
         miss = (cover[:, 0] - 0.68) ** 2 + (cover[:, 1] - 0.95) ** 2
